@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+// Each command family lives in its own module and registers itself here, in the order `--help` lists them.
+export function registerCommands(program: Command): void {
+  void program;
+}

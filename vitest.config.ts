@@ -1,0 +1,52 @@
+import { defineConfig } from 'vitest/config';
+
+// Tiers, run one at a time by `make test` (scripts/test.sh) so each reports its own wall time:
+//   unit         *.test.ts              pure code and small synthetic data, no external process
+//   integration  *.int.test.ts          real components: MLflow, SQLite files, the HTTP server, ml-100k
+//   browser      *.browser.test.ts      real Chromium against the real API and site
+//   cluster      *.cluster.test.ts      a real kube-apiserver + etcd
+const exclude = ['**/node_modules/**', '**/dist/**', '**/.astro/**'];
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: [...exclude, '**/*.int.test.ts', '**/*.browser.test.ts', '**/*.cluster.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['*/src/**/*.int.test.ts'],
+          exclude,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['*/src/**/*.browser.test.ts', '*/test/**/*.browser.test.ts'],
+          exclude,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['*/src/**/*.cluster.test.ts'],
+          exclude,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
