@@ -1,0 +1,38 @@
+# Every target bootstraps Node 24 (scripts/node-env.sh) and installs what it needs itself.
+SHELL := /bin/bash
+NODE_ENV_SH := . scripts/node-env.sh
+RECSYS := node cli/src/main.ts
+ML100K ?= $(firstword $(wildcard ../shared/data/ml-100k) ml-100k)
+VAR ?= var
+
+.PHONY: start test test-% bench install lint typecheck format clean
+
+## start: the whole system on one machine (prepares data, trains if no model exists, serves, prints the URLs)
+start: install
+	@$(NODE_ENV_SH) && $(RECSYS) data prepare --source $(ML100K) --out $(VAR)/data/ml-100k
+
+## test: static checks and every test tier, with each tier's wall time at the end
+test:
+	@scripts/test.sh
+
+test-%:
+	@scripts/test.sh $*
+
+## bench: the benchmark commands under bench/, each printing its figure and the target it is held to
+bench: install
+	@$(NODE_ENV_SH) && for b in bench/*.ts; do echo "=== $$b ==="; node $$b || exit 1; done
+
+install:
+	@$(NODE_ENV_SH) && scripts/install.sh
+
+typecheck: install
+	@$(NODE_ENV_SH) && npx tsc -p tsconfig.json
+
+lint: install
+	@$(NODE_ENV_SH) && npx biome check .
+
+format: install
+	@$(NODE_ENV_SH) && npx biome check --write .
+
+clean:
+	rm -rf test-output $(VAR)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the workspace's npm dependencies once per lockfile + Node version (a stamp makes re-runs instant).
+# Source scripts/node-env.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=node_modules/.recsys-install-stamp
+want="$(node --version) $(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
+echo "recsys: installing npm dependencies (native addons compile against $(node --version))" >&2
+# `npm ci` refuses this lockfile: vite lists a Windows-only optional package the registry here does not serve.
+npm install --no-audit --no-fund --loglevel=error
+echo "$(node --version) $(sha256sum package-lock.json | cut -d' ' -f1)" > "$stamp"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a test tier needs (Chromium for the browser tier, Prometheus for monitoring),
+# only when missing. Usage: scripts/system-deps.sh chromium prometheus
+set -euo pipefail
+missing=()
+for pkg in "$@"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "recsys: installing Debian packages: ${missing[*]}" >&2
+sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+$sudo_cmd apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make test`: static checks, then the test tiers one after another (unit → integration → browser → cluster),
+# each preparing the real components it needs, and a table of wall times at the end.
+# Usage: scripts/test.sh [tier ...]   (default: all)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/node-env.sh
+scripts/install.sh || exit 1
+
+tiers=("$@")
+[ ${#tiers[@]} -eq 0 ] && tiers=(static unit integration browser cluster)
+mkdir -p test-output && rm -f test-output/*.json
+declare -A seconds status
+failed_any=0
+
+prepare_tier() {
+  case "$1" in
+    integration) [ -x scripts/python-env.sh ] && scripts/python-env.sh >/dev/null ;;
+    browser) scripts/system-deps.sh chromium ;;
+    *) true ;;
+  esac
+}
+
+run_tier() {
+  case "$1" in
+    static) npx tsc -p tsconfig.json && npx biome check . ;;
+    *) npx vitest run --project "$1" --passWithNoTests \
+         --reporter=default --reporter=json --outputFile.json="test-output/$1.json" ;;
+  esac
+}
+
+for tier in "${tiers[@]}"; do
+  echo "=== tier: $tier ==="
+  start=$(date +%s.%N)
+  if prepare_tier "$tier" && run_tier "$tier"; then status[$tier]=ok; else status[$tier]=FAILED; failed_any=1; fi
+  seconds[$tier]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+done
+
+echo
+echo "tier          status   wall time"
+for tier in "${tiers[@]}"; do printf '%-13s %-8s %7.1f s\n' "$tier" "${status[$tier]}" "${seconds[$tier]}"; done
+# One plain closing line summing every tier's vitest results.
+node -e '
+  const fs = require("node:fs"); let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync("test-output").filter((f) => f.endsWith(".json"))) {
+    const r = JSON.parse(fs.readFileSync("test-output/" + f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  }
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+'
+exit $failed_any
