@@ -1,0 +1,178 @@
+import { pairedBootstrap } from '../metrics/bootstrap.ts';
+import type { PromotionPolicy } from './policy.ts';
+
+/** One model scored on the gate window: aggregate metrics plus the per-user primary metric, user-aligned. */
+export interface GateScore {
+  version: string;
+  /** ISO time of the end of the data this model was fit on. */
+  fit_cutoff: string;
+  metrics: Record<string, number>;
+  /** Per-user values of the primary metric, in the same user order for candidate and production. */
+  per_user_primary: ArrayLike<number>;
+}
+
+/** Validation interactions strictly after both models' fit cutoffs (PROTOCOL.md, "Comparing two models"). */
+export interface GateWindow {
+  from: string;
+  to: string;
+  interactions: number;
+  users: number;
+}
+
+export interface MetricVerdict {
+  name: string;
+  candidate: number;
+  production: number | null;
+  relative_change: number | null;
+  rule: string;
+  passed: boolean;
+}
+
+export interface PromotionDecision {
+  verdict: 'promote' | 'retain';
+  summary: string;
+  candidate_version: string;
+  production_version: string | null;
+  metrics: MetricVerdict[];
+  /** Paired bootstrap 95% CI of the primary metric's difference (candidate − production) over users. */
+  ci: { metric: string; difference: number; interval: [number, number]; lower_bound: number } | null;
+  gate_window: GateWindow;
+  /** The rules that decided a retain, in the order they were checked; empty on promote. */
+  failed_rules: string[];
+}
+
+// Relative changes are compared with a tolerance so that "exactly +1.0%" is not lost to floating point.
+const EPSILON = 1e-9;
+
+/**
+ * The promotion gate, pure: the candidate and the current Production model scored on the same window under
+ * the same policy → a decision that lists every metric with both values, the rule and whether it passed.
+ */
+export function decidePromotion(
+  policy: PromotionPolicy,
+  candidate: GateScore,
+  production: GateScore | null,
+  window: GateWindow,
+): PromotionDecision {
+  const metricNames = [policy.primaryMetric, ...policy.secondaryMetrics.filter((m) => m !== policy.primaryMetric)];
+  for (const constraint of policy.constraints)
+    if (!metricNames.includes(constraint.metric)) metricNames.push(constraint.metric);
+  requireMetrics('candidate', candidate, metricNames);
+  if (production) requireMetrics('production', production, metricNames);
+
+  const metrics: MetricVerdict[] = [];
+  const failed: MetricVerdict[] = [];
+  const record = (verdict: MetricVerdict) => {
+    metrics.push(verdict);
+    if (!verdict.passed) failed.push(verdict);
+  };
+
+  for (const name of metricNames) {
+    const c = candidate.metrics[name];
+    const p = production ? production.metrics[name] : null;
+    const change = p === null ? null : relativeChange(c, p);
+    if (name === policy.primaryMetric) {
+      const rule = `relative change >= ${percent(policy.minRelativeImprovement)}`;
+      record({
+        name,
+        candidate: c,
+        production: p,
+        relative_change: change,
+        rule,
+        passed: change === null || change >= policy.minRelativeImprovement - EPSILON,
+      });
+    } else if (policy.secondaryMetrics.includes(name)) {
+      const rule = `relative change >= ${percent(-policy.maxSecondaryRegression)}`;
+      record({
+        name,
+        candidate: c,
+        production: p,
+        relative_change: change,
+        rule,
+        passed: change === null || change >= -policy.maxSecondaryRegression - EPSILON,
+      });
+    }
+    for (const constraint of policy.constraints.filter((k) => k.metric === name)) {
+      const rules: string[] = [];
+      let passed = true;
+      if (constraint.min !== undefined) {
+        rules.push(`>= ${constraint.min}`);
+        passed &&= c >= constraint.min;
+      }
+      if (constraint.max !== undefined) {
+        rules.push(`<= ${constraint.max}`);
+        passed &&= c <= constraint.max;
+      }
+      record({
+        name,
+        candidate: c,
+        production: p,
+        relative_change: change,
+        rule: `constraint ${rules.join(' and ')}`,
+        passed,
+      });
+    }
+  }
+
+  const ci = production ? primaryCi(policy.primaryMetric, candidate, production) : null;
+  if (!production) {
+    return {
+      verdict: 'promote',
+      summary: `promote ${candidate.version}: there is no Production model yet, so the first candidate becomes Production (its metrics are recorded for the next comparison)`,
+      candidate_version: candidate.version,
+      production_version: null,
+      metrics,
+      ci,
+      gate_window: window,
+      failed_rules: [],
+    };
+  }
+  const primary = metrics[0];
+  const verdict = failed.length === 0 ? 'promote' : 'retain';
+  const change = `${policy.primaryMetric} ${fmt(primary.production!)} → ${fmt(primary.candidate)} (${signedPercent(primary.relative_change!)})`;
+  const summary =
+    verdict === 'promote'
+      ? `promote ${candidate.version} over ${production.version}: ${change}; every rule passed`
+      : `retain ${production.version}, ${candidate.version} failed ${failed.length} rule(s): ${failed
+          .map((m) => `${m.name} ${fmt(m.candidate)} vs ${fmt(m.production!)} (${m.rule})`)
+          .join('; ')}`;
+  return {
+    verdict,
+    summary,
+    candidate_version: candidate.version,
+    production_version: production.version,
+    metrics,
+    ci,
+    gate_window: window,
+    failed_rules: failed.map((m) => `${m.name}: ${m.rule}`),
+  };
+}
+
+function requireMetrics(who: string, score: GateScore, names: string[]): void {
+  for (const name of names) {
+    const value = score.metrics[name];
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new Error(
+        `promotion gate: the ${who} (${score.version}) has no value for metric "${name}"; the policy needs ${names.join(', ')} — score both models on the gate window first`,
+      );
+    }
+  }
+}
+
+/** (candidate − production) / production; a production value of 0 makes any gain infinite and no change 0. */
+export function relativeChange(candidate: number, production: number): number {
+  if (production === 0)
+    return candidate === 0 ? 0 : candidate > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  return (candidate - production) / Math.abs(production);
+}
+
+function primaryCi(metric: string, candidate: GateScore, production: GateScore): PromotionDecision['ci'] {
+  if (candidate.per_user_primary.length === 0) return null;
+  const paired = pairedBootstrap(candidate.per_user_primary, production.per_user_primary);
+  return { metric, difference: paired.difference, interval: paired.ci, lower_bound: paired.ci[0] };
+}
+
+const fmt = (x: number) => x.toFixed(4);
+const percent = (x: number) => `${+(x * 100).toFixed(4)}%`;
+const signedPercent = (x: number) =>
+  Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%` : x > 0 ? '+∞' : '−∞';
