@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { DatasetManifest } from './dataset.ts';
+import { fetchArchive, isArchiveName } from './download.ts';
+import { DataError } from './errors.ts';
+import { detectLayout } from './layout.ts';
+import { readMovies } from './movies.ts';
+import { writePrepared } from './prepared.ts';
+import { applyProtocol, POSITIVE_RATING } from './protocol.ts';
+import { readRatings } from './ratings.ts';
+
+export type PrepareStage = 'download' | 'read' | 'split' | 'write';
+
+/** `done` of `total` units of the current stage (bytes while downloading, steps otherwise). */
+export interface PrepareProgress {
+  stage: PrepareStage;
+  done: number;
+  total: number;
+}
+
+export interface PrepareOptions {
+  /** A MovieLens directory, or the name of an official archive to download: ml-100k, ml-1m, ml-latest-small. */
+  source: string;
+  out: string;
+  /** Repeat the thresholds until stable (PROTOCOL.md step 2 is one pass; this is the documented option). */
+  iterative?: boolean;
+  /** Download cache; defaults to ~/.cache/recsys/movielens. */
+  cacheDir?: string;
+  onProgress?: (progress: PrepareProgress) => void;
+}
+
+/** Reads MovieLens (local or downloaded), applies PROTOCOL.md steps 1–3 and writes the prepared dataset atomically. */
+export async function prepareDataset(options: PrepareOptions): Promise<DatasetManifest> {
+  const report = options.onProgress ?? (() => {});
+  const dir = isArchiveName(options.source)
+    ? await fetchArchive(options.source, {
+        cacheDir: options.cacheDir,
+        onProgress: (done, total) => report({ stage: 'download', done, total }),
+      })
+    : path.resolve(options.source);
+  const files = detectLayout(dir);
+  report({ stage: 'read', done: 0, total: 2 });
+  const catalogue = readMovies(files);
+  report({ stage: 'read', done: 1, total: 2 });
+  const positives = readRatings(files.ratings, files.layout, POSITIVE_RATING);
+  report({ stage: 'read', done: 2, total: 2 });
+  for (let e = 0; e < positives.length; e++) {
+    if (!catalogue.movies.has(positives.movie[e])) {
+      throw new DataError(
+        `movie ${positives.movie[e]} is not in ${path.basename(files.movies)}; expected every rated movie to be listed there`,
+        {
+          file: path.basename(files.ratings),
+          line: positives.line[e],
+        },
+      );
+    }
+  }
+  report({ stage: 'split', done: 0, total: 1 });
+  const content = applyProtocol(positives, catalogue, { iterative: options.iterative });
+  const { train, validation, test } = content.summary.interactions;
+  if (train === 0 || validation === 0 || test === 0) {
+    throw new DataError(
+      `only ${train + validation + test} interactions left after filtering; expected enough for non-empty train, validation and test splits`,
+      { file: files.dir },
+    );
+  }
+  report({ stage: 'split', done: 1, total: 1 });
+  report({ stage: 'write', done: 0, total: 1 });
+  const manifest = writePrepared(options.out, content, {
+    layout: files.layout,
+    source: isArchiveName(options.source) ? options.source : files.dir,
+  });
+  report({ stage: 'write', done: 1, total: 1 });
+  return manifest;
+}
