@@ -1,0 +1,76 @@
+import { rmSync } from 'node:fs';
+import type { Manifest } from '@recsys/core/bundle/manifest';
+import { productionPointerPath, readProductionPointer } from '@recsys/core/registry/pointer';
+import { tempDir } from '@recsys/core/testing/fixtures';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from './registry.ts';
+
+function manifest(version: string, ndcg: number): Manifest {
+  return {
+    format_version: 1,
+    model_name: 'movies',
+    version,
+    model_type: 'als',
+    params: { factors: 16 },
+    dataset: { fingerprint: 'f'.repeat(64), cutoffs: {}, fit_cutoff: '1998-03-01T00:00:00.000Z' },
+    metrics: { validation: { 'ndcg@10': ndcg } },
+    test_scored_for: null,
+    files: {},
+    created_at: new Date().toISOString(),
+    parent_version: null,
+    extra: {},
+  };
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+function openRegistry(): Registry {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  return Registry.open(dir);
+}
+
+describe('registry', () => {
+  it('moves versions None → Staging → Production and archives the replaced Production', () => {
+    const registry = openRegistry();
+    expect(registry.register(manifest('v1', 0.1)).stage).toBe('None');
+    registry.register(manifest('v2', 0.2));
+    registry.transition('movies', 'v1', 'Staging', 'candidate');
+    registry.transition('movies', 'v1', 'Production', 'first model');
+    expect(readProductionPointer(registry.store, 'movies')).toBe('v1');
+
+    registry.transition('movies', 'v2', 'Production', 'gate passed');
+    expect(registry.production('movies')!.version).toBe('v2');
+    expect(registry.get('movies', 'v1')!.stage).toBe('Archived');
+    expect(readProductionPointer(registry.store, 'movies')).toBe('v2');
+    expect(registry.list('movies').map((v) => [v.version, v.stage])).toEqual([
+      ['v1', 'Archived'],
+      ['v2', 'Production'],
+    ]);
+    registry.close();
+  });
+
+  it('keeps metrics and decisions, and refuses an unknown version with a hint', () => {
+    const registry = openRegistry();
+    registry.register(manifest('v1', 0.15));
+    expect(registry.get('movies', 'v1')!.metrics.validation['ndcg@10']).toBe(0.15);
+    expect(() => registry.transition('movies', 'v9', 'Production', 'x')).toThrow(/no version "v9".*recsys models list/);
+    const decision = { verdict: 'promote', summary: 'first', metrics: [] } as never;
+    registry.recordDecision('movies', decision);
+    expect(registry.decisions('movies').map((d) => d.decision)).toEqual([decision]);
+    registry.close();
+  });
+
+  it('repairs a missing Production pointer on open (a crash after commit, before the pointer)', () => {
+    const registry = openRegistry();
+    registry.register(manifest('v1', 0.1));
+    registry.transition('movies', 'v1', 'Production', 'first');
+    registry.close();
+    rmSync(productionPointerPath(registry.store, 'movies'));
+    const reopened = Registry.open(registry.store);
+    expect(readProductionPointer(reopened.store, 'movies')).toBe('v1');
+    reopened.close();
+  });
+});

@@ -1,0 +1,197 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Manifest } from '@recsys/core/bundle/manifest';
+import type { PromotionDecision } from '@recsys/core/promotion/gate';
+import { readProductionPointer, writeProductionPointer } from '@recsys/core/registry/pointer';
+import Database from 'better-sqlite3';
+
+/** R10: a version moves None → Staging → Production; the Production it replaces, or a retained candidate, is Archived. */
+export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface VersionRecord {
+  model_name: string;
+  version: string;
+  stage: Stage;
+  model_type: string;
+  created_at: string;
+  fit_cutoff: string;
+  dataset_fingerprint: string;
+  metrics: Manifest['metrics'];
+  params: Record<string, unknown>;
+  stage_changed_at: string;
+}
+
+export interface DecisionRecord {
+  id: number;
+  model_name: string;
+  decided_at: string;
+  decision: PromotionDecision;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS versions (
+  model_name TEXT NOT NULL, version TEXT NOT NULL, stage TEXT NOT NULL, model_type TEXT NOT NULL,
+  created_at TEXT NOT NULL, fit_cutoff TEXT NOT NULL, dataset_fingerprint TEXT NOT NULL,
+  metrics TEXT NOT NULL, params TEXT NOT NULL, stage_changed_at TEXT NOT NULL,
+  PRIMARY KEY (model_name, version)
+);
+CREATE TABLE IF NOT EXISTS stage_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL, version TEXT NOT NULL,
+  from_stage TEXT NOT NULL, to_stage TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS decisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL, decided_at TEXT NOT NULL, decision TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_by_model ON decisions (model_name, id);
+`;
+
+interface VersionRow extends Omit<VersionRecord, 'metrics' | 'params'> {
+  metrics: string;
+  params: string;
+}
+
+/**
+ * The store's model registry: the local runtime's source of truth for what is Production (ARCHITECTURE.md,
+ * "Who decides"). One SQLite file per store; the Production pointer file that serving follows is rewritten
+ * after every committed change and repaired on open, so a crash between the two heals itself.
+ */
+export class Registry {
+  readonly store: string;
+  readonly #db: Database.Database;
+
+  private constructor(store: string, db: Database.Database) {
+    this.store = store;
+    this.#db = db;
+  }
+
+  static open(store: string): Registry {
+    mkdirSync(store, { recursive: true });
+    const db = new Database(path.join(store, 'registry.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    const registry = new Registry(store, db);
+    registry.#repairPointers();
+    return registry;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Registers an exported bundle at stage None; registering the same version twice is a no-op. */
+  register(manifest: Manifest): VersionRecord {
+    const now = new Date().toISOString();
+    this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO versions VALUES (@model_name, @version, 'None', @model_type, @created_at, @fit_cutoff,
+         @dataset_fingerprint, @metrics, @params, @stage_changed_at)`,
+      )
+      .run({
+        model_name: manifest.model_name,
+        version: manifest.version,
+        model_type: manifest.model_type,
+        created_at: manifest.created_at,
+        fit_cutoff: manifest.dataset.fit_cutoff,
+        dataset_fingerprint: manifest.dataset.fingerprint,
+        metrics: JSON.stringify(manifest.metrics),
+        params: JSON.stringify(manifest.params),
+        stage_changed_at: now,
+      });
+    return this.get(manifest.model_name, manifest.version)!;
+  }
+
+  get(modelName: string, version: string): VersionRecord | null {
+    const row = this.#db
+      .prepare('SELECT * FROM versions WHERE model_name = ? AND version = ?')
+      .get(modelName, version) as VersionRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  list(modelName?: string): VersionRecord[] {
+    const rows = (
+      modelName
+        ? this.#db.prepare('SELECT * FROM versions WHERE model_name = ? ORDER BY created_at, version').all(modelName)
+        : this.#db.prepare('SELECT * FROM versions ORDER BY model_name, created_at, version').all()
+    ) as VersionRow[];
+    return rows.map(toRecord);
+  }
+
+  modelNames(): string[] {
+    return (
+      this.#db.prepare('SELECT DISTINCT model_name FROM versions ORDER BY model_name').all() as { model_name: string }[]
+    ).map((r) => r.model_name);
+  }
+
+  production(modelName: string): VersionRecord | null {
+    const row = this.#db
+      .prepare(`SELECT * FROM versions WHERE model_name = ? AND stage = 'Production'`)
+      .get(modelName) as VersionRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Moves a version to a stage. Promoting to Production archives the Production it replaces (at most one
+   * Production per model) and rewrites the pointer serving follows.
+   */
+  transition(modelName: string, version: string, to: Stage, reason: string): VersionRecord {
+    const now = new Date().toISOString();
+    const move = this.#db.transaction(() => {
+      const current = this.get(modelName, version);
+      if (!current) {
+        throw new Error(
+          `registry: ${modelName} has no version "${version}"; \`recsys models list\` shows the registered ones`,
+        );
+      }
+      if (to === 'Production') {
+        const previous = this.production(modelName);
+        if (previous && previous.version !== version)
+          this.#setStage(previous, 'Archived', `replaced by ${version}`, now);
+      }
+      if (current.stage !== to) this.#setStage(current, to, reason, now);
+    });
+    move();
+    if (to === 'Production') writeProductionPointer(this.store, modelName, version);
+    return this.get(modelName, version)!;
+  }
+
+  recordDecision(modelName: string, decision: PromotionDecision): DecisionRecord {
+    const decidedAt = new Date().toISOString();
+    const { lastInsertRowid } = this.#db
+      .prepare('INSERT INTO decisions (model_name, decided_at, decision) VALUES (?, ?, ?)')
+      .run(modelName, decidedAt, JSON.stringify(decision));
+    return { id: Number(lastInsertRowid), model_name: modelName, decided_at: decidedAt, decision };
+  }
+
+  decisions(modelName: string): DecisionRecord[] {
+    const rows = this.#db
+      .prepare('SELECT id, model_name, decided_at, decision FROM decisions WHERE model_name = ? ORDER BY id')
+      .all(modelName) as { id: number; model_name: string; decided_at: string; decision: string }[];
+    return rows.map((r) => ({ ...r, decision: JSON.parse(r.decision) as PromotionDecision }));
+  }
+
+  #setStage(record: VersionRecord, to: Stage, reason: string, at: string): void {
+    this.#db
+      .prepare('UPDATE versions SET stage = ?, stage_changed_at = ? WHERE model_name = ? AND version = ?')
+      .run(to, at, record.model_name, record.version);
+    this.#db
+      .prepare(
+        'INSERT INTO stage_changes (model_name, version, from_stage, to_stage, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(record.model_name, record.version, record.stage, to, at, reason);
+  }
+
+  #repairPointers(): void {
+    for (const modelName of this.modelNames()) {
+      const production = this.production(modelName);
+      if (production && readProductionPointer(this.store, modelName) !== production.version) {
+        writeProductionPointer(this.store, modelName, production.version);
+      }
+    }
+  }
+}
+
+function toRecord(row: VersionRow): VersionRecord {
+  return { ...row, metrics: JSON.parse(row.metrics), params: JSON.parse(row.params) };
+}
