@@ -1,0 +1,119 @@
+import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
+
+/** Bundle file names of a factor model (row-major Float32: users × factors, items × factors). */
+export const FACTOR_FILES = { users: 'user_factors.f32', items: 'item_factors.f32' } as const;
+
+/**
+ * Fold-in: the user vector for someone the model has not seen, from the items they liked (the ALS
+ * least-squares solve with item factors fixed). Injected so the scorer does not depend on one model's solver.
+ */
+export type FoldIn = (liked: Uint32Array) => Float32Array;
+
+export interface FactorModel {
+  factors: number;
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+}
+
+/** Matrix factorisation scoring: user factors · item factors; similarity is cosine of item factors. */
+export class FactorScorer implements Scorer {
+  readonly kind = 'factors';
+  readonly items: number;
+  readonly users: number;
+  readonly model: FactorModel;
+  /** Parameters the fold-in needs (regularisation, confidence …), kept in `scorer.json`. */
+  readonly foldInParams: Record<string, unknown>;
+  readonly #foldIn: FoldIn | undefined;
+  #unitItems: Float32Array | undefined;
+
+  constructor(model: FactorModel, options: { foldIn?: FoldIn; foldInParams?: Record<string, unknown> } = {}) {
+    const { factors, userFactors, itemFactors } = model;
+    if (!Number.isInteger(factors) || factors < 1 || itemFactors.length % factors || userFactors.length % factors) {
+      throw new Error(
+        `factor scorer: ${userFactors.length} user and ${itemFactors.length} item values do not split into rows of ${factors} factors`,
+      );
+    }
+    this.model = model;
+    this.items = itemFactors.length / factors;
+    this.users = userFactors.length / factors;
+    this.#foldIn = options.foldIn;
+    this.foldInParams = options.foldInParams ?? {};
+  }
+
+  scoreUser(user: number, out: Float32Array): void {
+    if (user < 0 || user >= this.users) {
+      throw new RangeError(`factor scorer: user index ${user} has no factors (0..${this.users - 1})`);
+    }
+    const { factors, userFactors } = this.model;
+    this.#scoreVector(userFactors.subarray(user * factors, (user + 1) * factors), out);
+  }
+
+  scoreFromLiked(liked: Uint32Array, out: Float32Array): void {
+    if (!this.#foldIn) {
+      throw new Error('factor scorer: no fold-in solver was given, so users outside the fit data cannot be scored');
+    }
+    this.#scoreVector(this.#foldIn(liked), out);
+  }
+
+  /** Sum over seeds of cosine(seed, item): the dot product with the sum of the seeds' unit vectors. */
+  scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
+    const { factors } = this.model;
+    const unit = this.#unitItemFactors();
+    const query = new Float32Array(factors);
+    for (let s = 0; s < seeds.length; s++) {
+      const seed = seeds[s];
+      if (seed >= this.items) {
+        throw new RangeError(`factor scorer: item index ${seed} is outside the catalogue (0..${this.items - 1})`);
+      }
+      for (let f = 0; f < factors; f++) query[f] += unit[seed * factors + f];
+    }
+    this.#dotAll(unit, query, out);
+  }
+
+  bundleFiles(): ScorerFiles {
+    return {
+      description: { kind: this.kind, factors: this.model.factors, fold_in: this.foldInParams },
+      arrays: { [FACTOR_FILES.users]: this.model.userFactors, [FACTOR_FILES.items]: this.model.itemFactors },
+    };
+  }
+
+  static fromBundle(
+    description: Record<string, unknown>,
+    arrays: BundleArrays,
+    makeFoldIn?: (model: FactorModel, params: Record<string, unknown>) => FoldIn,
+  ): FactorScorer {
+    const factors = Number(description.factors);
+    const model = { factors, userFactors: arrays.f32(FACTOR_FILES.users), itemFactors: arrays.f32(FACTOR_FILES.items) };
+    const foldInParams = (description.fold_in ?? {}) as Record<string, unknown>;
+    return new FactorScorer(model, { foldIn: makeFoldIn?.(model, foldInParams), foldInParams });
+  }
+
+  #scoreVector(user: Float32Array, out: Float32Array): void {
+    this.#dotAll(this.model.itemFactors, user, out);
+  }
+
+  #dotAll(itemFactors: Float32Array, vector: Float32Array, out: Float32Array): void {
+    checkOut(this, out);
+    const { factors } = this.model;
+    for (let i = 0, base = 0; i < this.items; i++, base += factors) {
+      let dot = 0;
+      for (let f = 0; f < factors; f++) dot += itemFactors[base + f] * vector[f];
+      out[i] = dot;
+    }
+  }
+
+  #unitItemFactors(): Float32Array {
+    if (this.#unitItems) return this.#unitItems;
+    const { factors, itemFactors } = this.model;
+    const unit = new Float32Array(itemFactors.length);
+    for (let i = 0, base = 0; i < this.items; i++, base += factors) {
+      let norm = 0;
+      for (let f = 0; f < factors; f++) norm += itemFactors[base + f] * itemFactors[base + f];
+      // A zero vector (an item the model never saw) stays zero rather than dividing by zero.
+      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let f = 0; f < factors; f++) unit[base + f] = itemFactors[base + f] * scale;
+    }
+    this.#unitItems = unit;
+    return unit;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The one model interface (after implicit's recommender_base): every loaded model answers the same three
+ * scoring questions into a caller-owned buffer of one score per item index. Ranking, exclusion and filters
+ * live in the Recommender facade, so evaluation and serving never ask which model they hold.
+ */
+export interface Scorer {
+  /** The model family, as written to the bundle's `scorer.json`. */
+  readonly kind: string;
+  /** Item indices the scores cover: `out.length` must equal this. */
+  readonly items: number;
+  /** A user the model was fit with (a row of the fit data). */
+  scoreUser(user: number, out: Float32Array): void;
+  /** A user the model has not seen, from the items they liked (fold-in; the seed-movies path). */
+  scoreFromLiked(liked: Uint32Array, out: Float32Array): void;
+  /** Similarity of every item to one or more seed items. */
+  scoreSimilar(seeds: Uint32Array, out: Float32Array): void;
+  /** What to write into a bundle: JSON description plus typed arrays by file name. */
+  bundleFiles(): ScorerFiles;
+}
+
+/** Bundle content: typed arrays by file name, plus the `scorer.json` description. */
+export interface ScorerFiles {
+  description: ScorerDescription;
+  arrays: Record<string, Float32Array | Uint32Array>;
+}
+
+/** `scorer.json`: which scorer to rebuild and the parameters it needs at load time (snake_case keys). */
+export interface ScorerDescription {
+  kind: string;
+  [key: string]: unknown;
+}
+
+/** What a scorer needs from a bundle reader; the generic bundle reader (`core/src/bundle/`) satisfies it. */
+export interface BundleArrays {
+  f32(name: string): Float32Array;
+  u32(name: string): Uint32Array;
+}
+
+export function checkOut(scorer: Scorer, out: Float32Array): void {
+  if (out.length !== scorer.items) {
+    throw new Error(
+      `${scorer.kind} scorer: output buffer has ${out.length} entries, expected ${scorer.items} (one per item)`,
+    );
+  }
+}
