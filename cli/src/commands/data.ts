@@ -1,0 +1,121 @@
+import type { PrepareProgress } from '@recsys/trainer/data/prepare';
+import { prepareDataset } from '@recsys/trainer/data/prepare';
+import { synthesize } from '@recsys/trainer/data/synth';
+import { type Command, InvalidArgumentError } from 'commander';
+
+/** `recsys data prepare` and `recsys data synth`. */
+export function registerData(program: Command): void {
+  const data = program
+    .command('data')
+    .description('Prepare MovieLens for training, or synthesise MovieLens-shaped data with a known hidden model.');
+
+  data
+    .command('prepare')
+    .description(
+      'Read MovieLens (a local directory, or download ml-100k | ml-1m | ml-latest-small and verify its .md5), keep ratings >= 4, ' +
+        'drop movies with < 10 then users with < 5 positives, split 70/15/15 by time, and write the prepared dataset.',
+    )
+    .requiredOption('--source <dir|name>', 'a MovieLens directory, or ml-100k | ml-1m | ml-latest-small to download')
+    .requiredOption('--out <dir>', 'where to write the prepared dataset (replaced atomically)')
+    .option(
+      '--iterative',
+      'repeat the thresholds until no movie or user falls below them (not the protocol default)',
+      false,
+    )
+    .option('--json', 'print the summary as JSON on stdout', false)
+    .action(async (options: { source: string; out: string; iterative: boolean; json: boolean }) => {
+      const progress = progressReporter();
+      const manifest = await prepareDataset({ ...options, onProgress: progress.update }).finally(progress.done);
+      const summary = {
+        layout: manifest.layout,
+        interactions: manifest.interactions,
+        users: manifest.users,
+        items: manifest.items,
+        test_users: manifest.test_users,
+        cutoffs: manifest.cutoffs,
+        fingerprint: manifest.fingerprint,
+      };
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        return;
+      }
+      const { train, validation, test } = manifest.interactions;
+      process.stdout.write(
+        [
+          `prepared ${manifest.layout} into ${options.out}`,
+          `  ${manifest.users} users × ${manifest.items} items`,
+          `  interactions: train ${train}, validation ${validation}, test ${test}`,
+          `  test users: ${manifest.test_users.warm} warm, ${manifest.test_users.cold} cold`,
+          `  cutoffs: validation ${manifest.cutoffs.validation}, test ${manifest.cutoffs.test}`,
+          `  fingerprint ${manifest.fingerprint}`,
+        ].join('\n') + '\n',
+      );
+    });
+
+  data
+    .command('synth')
+    .description(
+      'Write MovieLens-1M-layout files (ratings.dat, movies.dat, users.dat) drawn from a hidden model of tastes, ' +
+        'time-varying popularity and arrivals, plus that model (ground_truth.json, truth.*).',
+    )
+    .requiredOption('--users <n>', 'number of users', positiveInteger)
+    .requiredOption('--items <n>', 'number of movies', positiveInteger)
+    .requiredOption('--interactions <n>', 'number of ratings', positiveInteger)
+    .option('--seed <n>', 'random seed (same seed, same files)', nonNegativeInteger, 1)
+    .requiredOption('--out <dir>', 'an empty or new directory to write into')
+    .option('--json', 'print the summary as JSON on stdout', false)
+    .action(
+      (options: { users: number; items: number; interactions: number; seed: number; out: string; json: boolean }) => {
+        const started = performance.now();
+        const summary = synthesize(options);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(summary)}\n`);
+          return;
+        }
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        process.stdout.write(
+          `synthesised ${summary.interactions} ratings (${(summary.positive_share * 100).toFixed(1)}% >= 4) by ${summary.users} users ` +
+            `on ${summary.items} movies into ${options.out} in ${seconds} s\n`,
+        );
+      },
+    );
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A progress bar redrawn in place on a terminal; one plain line per stage otherwise (logs, CI). */
+function progressReporter(): { update: (progress: PrepareProgress) => void; done: () => void } {
+  const stream = process.stderr;
+  let lastStage = '';
+  let drawn = false;
+  return {
+    update: ({ stage, done, total }) => {
+      if (stream.isTTY) {
+        const share = total > 0 ? Math.min(1, done / total) : 0;
+        const width = 30;
+        const filled = Math.round(share * width);
+        const amount = stage === 'download' ? `${(done / 1e6).toFixed(1)} MB` : `${Math.round(share * 100)}%`;
+        stream.write(`\r${stage.padEnd(9)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${amount}   `);
+        drawn = true;
+      } else if (stage !== lastStage) {
+        stream.write(`${stage}...\n`);
+      }
+      lastStage = stage;
+    },
+    done: () => {
+      if (drawn) stream.write('\n');
+    },
+  };
+}
