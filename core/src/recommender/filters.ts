@@ -4,7 +4,7 @@ export interface ItemAttributes {
   /** items × genres one-hot, row-major, genre order = `genres`. */
   itemGenres: Uint8Array;
   /** Year per item index; 0 when the title has none. */
-  years: Uint16Array;
+  years: Uint16Array | Uint32Array;
 }
 
 export interface ItemFilter {

@@ -21,7 +21,7 @@ export interface Scorer {
 /** Bundle content: typed arrays by file name, plus the `scorer.json` description. */
 export interface ScorerFiles {
   description: ScorerDescription;
-  arrays: Record<string, Float32Array | Uint32Array>;
+  arrays: Record<string, Float32Array | Uint32Array | Uint8Array>;
 }
 
 /** `scorer.json`: which scorer to rebuild and the parameters it needs at load time (snake_case keys). */
@@ -32,8 +32,11 @@ export interface ScorerDescription {
 
 /** What a scorer needs from a bundle reader; the generic bundle reader (`core/src/bundle/`) satisfies it. */
 export interface BundleArrays {
+  has(name: string): boolean;
   f32(name: string): Float32Array;
   u32(name: string): Uint32Array;
+  u8(name: string): Uint8Array;
+  json(name: string): unknown;
 }
 
 export function checkOut(scorer: Scorer, out: Float32Array): void {

@@ -1,0 +1,98 @@
+import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
+
+/** One component of a blend: its scores are standardised (z-scored over the catalogue) and weighted. */
+export interface BlendPart {
+  scorer: Scorer;
+  weight: number;
+}
+
+/**
+ * A weighted sum of z-scored component scores — e.g. factor scores + w × log trending counts — so that
+ * one scoring function ranks every candidate (PROTOCOL.md step 7). Each part is standardised per call
+ * over the catalogue items, so its scale does not depend on the model or the user.
+ */
+export class BlendScorer implements Scorer {
+  readonly kind = 'blend';
+  readonly items: number;
+  readonly parts: readonly BlendPart[];
+  readonly #over: Uint8Array;
+  readonly #scratch: Float32Array;
+
+  /** `over[i]` non-zero marks the items the z-score statistics are taken over (the fit catalogue). */
+  constructor(parts: readonly BlendPart[], over: Uint8Array) {
+    if (parts.length === 0) throw new Error('blend scorer: needs at least one part');
+    this.items = parts[0].scorer.items;
+    for (const part of parts) {
+      if (part.scorer.items !== this.items) {
+        throw new Error(`blend scorer: parts cover ${part.scorer.items} and ${this.items} items; they must agree`);
+      }
+    }
+    if (over.length !== this.items)
+      throw new Error(`blend scorer: mask has ${over.length} entries, expected ${this.items}`);
+    this.parts = parts;
+    this.#over = over;
+    this.#scratch = new Float32Array(this.items);
+  }
+
+  scoreUser(user: number, out: Float32Array): void {
+    this.#blend(out, (part, scratch) => part.scoreUser(user, scratch));
+  }
+
+  scoreFromLiked(liked: Uint32Array, out: Float32Array): void {
+    this.#blend(out, (part, scratch) => part.scoreFromLiked(liked, scratch));
+  }
+
+  scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
+    this.#blend(out, (part, scratch) => part.scoreSimilar(seeds, scratch));
+  }
+
+  /** Each part's files under a `part<i>.` prefix; `scorer.json` lists the parts with their weights. */
+  bundleFiles(): ScorerFiles {
+    const arrays: ScorerFiles['arrays'] = {};
+    const parts = this.parts.map((part, p) => {
+      const files = part.scorer.bundleFiles();
+      for (const [name, array] of Object.entries(files.arrays)) arrays[`${partPrefix(p)}${name}`] = array;
+      return { weight: part.weight, scorer: files.description };
+    });
+    return { description: { kind: this.kind, parts }, arrays };
+  }
+
+  #blend(out: Float32Array, score: (part: Scorer, scratch: Float32Array) => void): void {
+    checkOut(this, out);
+    out.fill(0);
+    const scratch = this.#scratch;
+    const over = this.#over;
+    for (const part of this.parts) {
+      score(part.scorer, scratch);
+      let count = 0;
+      let sum = 0;
+      let sumSquares = 0;
+      for (let i = 0; i < this.items; i++) {
+        if (over[i] === 0) continue;
+        count++;
+        sum += scratch[i];
+        sumSquares += scratch[i] * scratch[i];
+      }
+      const mean = count > 0 ? sum / count : 0;
+      const variance = count > 0 ? Math.max(0, sumSquares / count - mean * mean) : 0;
+      // A constant part carries no ranking signal: it contributes nothing rather than dividing by zero.
+      const scale = variance > 0 ? part.weight / Math.sqrt(variance) : 0;
+      for (let i = 0; i < this.items; i++) out[i] += (scratch[i] - mean) * scale;
+    }
+  }
+}
+
+export function partPrefix(index: number): string {
+  return `part${index}.`;
+}
+
+/** A view of a bundle whose file names carry a prefix: how a blend part reads its own files. */
+export function prefixedArrays(arrays: BundleArrays, prefix: string): BundleArrays {
+  return {
+    has: (name) => arrays.has(prefix + name),
+    f32: (name) => arrays.f32(prefix + name),
+    u32: (name) => arrays.u32(prefix + name),
+    u8: (name) => arrays.u8(prefix + name),
+    json: (name) => arrays.json(prefix + name),
+  };
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { csrFromCoo } from '../csr.ts';
+import { mulberry32 } from '../metrics/prng.ts';
+import { BlendScorer } from './blend.ts';
+import { catalogueFromFit } from './catalogue.ts';
+import { FactorScorer } from './factors.ts';
+import { ItemKnnScorer } from './item-knn.ts';
+import { loadRecommender, recommenderFiles, SCORER_FILE } from './load.ts';
+import { memoryBundle } from './memory-bundle.ts';
+import { PopularityScorer } from './popularity.ts';
+import { Recommender } from './recommender.ts';
+import type { Scorer } from './scorer.ts';
+
+const random = mulberry32(11);
+const users = 20;
+const items = 15;
+const rowOf: number[] = [];
+const colOf: number[] = [];
+for (let u = 0; u < users; u++)
+  for (let i = 0; i < items - 1; i++)
+    if (random() < 0.3) {
+      rowOf.push(u);
+      colOf.push(i);
+    }
+const fit = csrFromCoo(users, items, Uint32Array.from(rowOf), Uint32Array.from(colOf));
+const catalogue = catalogueFromFit(
+  fit,
+  Uint32Array.from({ length: items }, (_, i) => 100 - i),
+);
+const attributes = {
+  genres: ['A', 'B'],
+  itemGenres: Uint8Array.from({ length: items * 2 }, () => (random() < 0.5 ? 1 : 0)),
+  years: Uint32Array.from({ length: items }, () => 1980 + Math.floor(random() * 30)),
+};
+const randomVector = (n: number) => Float32Array.from({ length: n }, () => random() - 0.5);
+const popularity = new PopularityScorer(
+  Float32Array.from({ length: items }, () => Math.floor(random() * 5)),
+  { variant: 'trending', window: 0.15 },
+);
+const knn = new ItemKnnScorer(
+  {
+    indptr: Uint32Array.from({ length: items + 1 }, (_, i) => 2 * i),
+    indices: Uint32Array.from({ length: 2 * items }, (_, e) => (Math.floor(e / 2) + 1 + (e % 2)) % items),
+    similarities: randomVector(2 * items),
+  },
+  fit,
+  { neighbours: 2 },
+);
+const factorModel = { factors: 3, userFactors: randomVector(users * 3), itemFactors: randomVector(items * 3) };
+const foldIn = (liked: Uint32Array) => Float32Array.of(liked.length, 1, -1);
+const factors = new FactorScorer(factorModel, { foldIn, foldInParams: { regularization: 0.05 } });
+const blend = new BlendScorer(
+  [
+    { scorer: factors, weight: 1 },
+    { scorer: popularity, weight: 4 },
+  ],
+  catalogue.inCatalogue,
+);
+
+const scorers: [string, Scorer][] = [
+  ['popularity', popularity],
+  ['itemknn', knn],
+  ['factors', factors],
+  ['blend', blend],
+];
+
+describe('bundle round trip', () => {
+  it.each(scorers)('%s: the loaded recommender ranks exactly as the fitted one', (_kind, scorer) => {
+    const fitted = new Recommender(scorer, catalogue, attributes);
+    const loaded = loadRecommender(memoryBundle(recommenderFiles(fitted)), { makeFoldIn: () => foldIn });
+    expect(loaded.scorer.kind).toBe(scorer.kind);
+    const liked = Uint32Array.of(1, 4);
+    const filter = { genres: ['A'], yearFrom: 1985 };
+    for (let u = 0; u < users; u++) {
+      if (!fitted.knowsUser(u)) continue;
+      expect(loaded.recommend(u, 10)).toEqual(fitted.recommend(u, 10));
+      expect(loaded.recommend(u, 10, { filter })).toEqual(fitted.recommend(u, 10, { filter }));
+    }
+    expect(loaded.recommendFromLiked(liked, 10)).toEqual(fitted.recommendFromLiked(liked, 10));
+    expect(loaded.similar(liked, 10)).toEqual(fitted.similar(liked, 10));
+  });
+
+  it('names the unknown scorer kind', () => {
+    const files = recommenderFiles(new Recommender(popularity, catalogue));
+    files[SCORER_FILE] = { kind: 'svd++' };
+    expect(() => loadRecommender(memoryBundle(files))).toThrow(/unknown scorer kind "svd\+\+"/);
+  });
+});
+
+describe('BlendScorer', () => {
+  it('adds weighted z-scores of its parts over the catalogue', () => {
+    const mask = Uint8Array.of(1, 1, 1, 0);
+    const a = new PopularityScorer(Float32Array.of(1, 2, 3, 50), { variant: 'all_time' });
+    const b = new PopularityScorer(Float32Array.of(30, 10, 20, 0), { variant: 'all_time' });
+    const out = new Float32Array(4);
+    new BlendScorer(
+      [
+        { scorer: a, weight: 1 },
+        { scorer: b, weight: 2 },
+      ],
+      mask,
+    ).scoreUser(0, out);
+    // Population sd over the catalogue: a → 0.8165 (mean 2), b → 8.165 (mean 20).
+    const sd = Math.sqrt(2 / 3);
+    expect(out[0]).toBeCloseTo(-1 / sd + (2 * 10) / (10 * sd), 5);
+    expect(out[1]).toBeCloseTo(0 + (2 * -10) / (10 * sd), 5);
+    expect(out[2]).toBeCloseTo(1 / sd + 0, 5);
+  });
+});
