@@ -1,3 +1,4 @@
+import { tensor } from '../bundle/file-codec.ts';
 import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
 
 /** Bundle file names of a factor model (row-major Float32: users × factors, items × factors). */
@@ -73,7 +74,10 @@ export class FactorScorer implements Scorer {
   bundleFiles(): ScorerFiles {
     return {
       description: { kind: this.kind, factors: this.model.factors, fold_in: this.foldInParams },
-      arrays: { [FACTOR_FILES.users]: this.model.userFactors, [FACTOR_FILES.items]: this.model.itemFactors },
+      arrays: {
+        [FACTOR_FILES.users]: tensor(this.model.userFactors, this.users, this.model.factors),
+        [FACTOR_FILES.items]: tensor(this.model.itemFactors, this.items, this.model.factors),
+      },
     };
   }
 

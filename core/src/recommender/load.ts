@@ -1,3 +1,4 @@
+import type { BundleFileValue } from '../bundle/file-codec.ts';
 import { BlendScorer, partPrefix, prefixedArrays } from './blend.ts';
 import { type Catalogue, catalogueArrays, catalogueFromBundle } from './catalogue.ts';
 import { type FactorModel, FactorScorer, type FoldIn } from './factors.ts';
@@ -23,12 +24,10 @@ export interface LoadOptions {
   makeFoldIn?: (model: FactorModel, params: Record<string, unknown>) => FoldIn;
 }
 
-/** Everything a recommender needs in a bundle, by file name (typed arrays and JSON), for `writeBundle`. */
-export function recommenderFiles(
-  recommender: Recommender,
-): Record<string, Float32Array | Uint32Array | Uint8Array | object> {
+/** Everything a recommender needs in a bundle, by file name (typed arrays, tensors and JSON), for `writeBundle`. */
+export function recommenderFiles(recommender: Recommender): Record<string, BundleFileValue> {
   const scorer = recommender.scorer.bundleFiles();
-  const files: Record<string, Float32Array | Uint32Array | Uint8Array | object> = {
+  const files: Record<string, BundleFileValue> = {
     ...catalogueArrays(recommender.catalogue),
     ...scorer.arrays,
     [SCORER_FILE]: scorer.description,

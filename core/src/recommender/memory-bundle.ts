@@ -10,7 +10,10 @@ export function memoryBundle(files: Record<string, unknown>): BundleArrays {
     return files[name];
   };
   const typed = <A>(name: string, Ctor: new (values: ArrayLike<number>) => A): A => {
-    const value = get(name);
+    const stored = get(name);
+    // A tensor ({ data, shape }) is read back as its flat data, as the bundle reader does.
+    const value =
+      stored !== null && typeof stored === 'object' && 'data' in stored && 'shape' in stored ? stored.data : stored;
     if (!(value instanceof Ctor)) throw new Error(`bundle file ${name} is not a ${Ctor.name}`);
     return new Ctor(value as ArrayLike<number>);
   };

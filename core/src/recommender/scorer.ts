@@ -1,3 +1,5 @@
+import type { Tensor } from '../bundle/file-codec.ts';
+
 /**
  * The one model interface (after implicit's recommender_base): every loaded model answers the same three
  * scoring questions into a caller-owned buffer of one score per item index. Ranking, exclusion and filters
@@ -18,10 +20,10 @@ export interface Scorer {
   bundleFiles(): ScorerFiles;
 }
 
-/** Bundle content: typed arrays by file name, plus the `scorer.json` description. */
+/** Bundle content: typed arrays (or shaped tensors) by file name, plus the `scorer.json` description. */
 export interface ScorerFiles {
   description: ScorerDescription;
-  arrays: Record<string, Float32Array | Uint32Array | Uint8Array>;
+  arrays: Record<string, Float32Array | Uint32Array | Uint8Array | Tensor>;
 }
 
 /** `scorer.json`: which scorer to rebuild and the parameters it needs at load time (snake_case keys). */
