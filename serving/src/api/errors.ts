@@ -1,0 +1,36 @@
+/** An error the client can act on: the HTTP status, a stable code, and a message saying what to do. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const modelNotReady = () =>
+  new ApiError(503, 'model_not_ready', 'no model is loaded yet; wait until GET /ready answers 200 and retry');
+
+/** Genres must be ones the model knows, or the filter would silently match nothing. */
+export function checkGenres(requested: readonly string[] | undefined, known: readonly string[]): void {
+  const unknown = (requested ?? []).filter((g) => !known.includes(g));
+  if (unknown.length > 0) {
+    throw new ApiError(
+      400,
+      'unknown_genre',
+      `unknown genre${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')}: expected names from GET /genres (${known.join(', ')})`,
+      { unknown_genres: unknown, known_genres: known },
+    );
+  }
+}
+
+/** The status an error will be answered with (koa's http errors carry one; anything else is a 500). */
+export function errorStatus(err: unknown): number {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import * as s from './schemas.ts';
+
+interface Operation {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  description: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  params?: z.ZodObject;
+  ok: { status: number; schema?: z.ZodType; contentType?: string };
+  errors: number[];
+}
+
+const COMMON_ERRORS = [400, 413, 415, 503];
+
+/** Every endpoint, in the order the docs page lists them. */
+export const OPERATIONS: Operation[] = [
+  {
+    method: 'post',
+    path: '/recommend',
+    summary: 'Top-K movies for a user',
+    description:
+      'A user the model was fit with gets a personalised list; a new user who posted interactions is folded in online from their likes; anyone else gets popular movies with is_fallback true and the reason.',
+    body: s.recommendRequest,
+    ok: { status: 200, schema: s.recommendResponse },
+    errors: COMMON_ERRORS,
+  },
+  {
+    method: 'post',
+    path: '/similar',
+    summary: 'Movies similar to one or more seed movies',
+    description: 'A seed the model has not seen is a 404 that names it and explains why.',
+    body: s.similarRequest,
+    ok: { status: 200, schema: s.similarResponse },
+    errors: [...COMMON_ERRORS, 404],
+  },
+  {
+    method: 'post',
+    path: '/interactions',
+    summary: 'Record ratings (one or a batch)',
+    description:
+      'Stored in the event log (the next retraining batch) and used for fold-in at once. Movies the model has not seen are kept and listed as learnable at the next retrain.',
+    body: s.interactionsRequest,
+    ok: { status: 201, schema: s.interactionsResponse },
+    errors: COMMON_ERRORS,
+  },
+  {
+    method: 'get',
+    path: '/popular',
+    summary: 'Most popular movies, optionally of one genre',
+    description: 'window=all ranks by all-time positives in the fit data; trending by the most recent ones.',
+    query: s.popularQuery,
+    ok: { status: 200, schema: s.popularResponse },
+    errors: [400, 503],
+  },
+  {
+    method: 'get',
+    path: '/movies',
+    summary: 'Search movies by title',
+    description: 'Case-insensitive substring match, most popular first.',
+    query: s.moviesQuery,
+    ok: { status: 200, schema: s.moviesResponse },
+    errors: [400, 503],
+  },
+  {
+    method: 'get',
+    path: '/movies/{id}',
+    summary: 'One movie',
+    description: 'in_model tells whether the model can rank the movie yet.',
+    params: s.movieParams,
+    ok: { status: 200, schema: s.movieResponse },
+    errors: [400, 404, 503],
+  },
+  {
+    method: 'get',
+    path: '/genres',
+    summary: 'Genre names the filters accept',
+    description: 'Any other name in a genre filter is a 400.',
+    ok: { status: 200, schema: s.genresResponse },
+    errors: [503],
+  },
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness, and the model being served',
+    description: 'Always 200 while the process runs; ready tells whether a verified bundle is loaded.',
+    ok: { status: 200, schema: s.healthResponse },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness',
+    description: '200 once a bundle is verified and loaded, 503 before.',
+    ok: { status: 200, schema: s.healthResponse },
+    errors: [503],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    description: 'Request durations by route, recommendations by endpoint and fallback, the model, dropped log rows.',
+    ok: { status: 200, contentType: 'text/plain' },
+    errors: [],
+  },
+];
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid request: malformed JSON, wrong types, unknown fields, out-of-range values, unknown genres',
+  404: 'The movie or endpoint does not exist for this model',
+  413: 'The body exceeds the size limit',
+  415: 'The body is not application/json',
+  503: 'No model is loaded yet, or the event log cannot be written',
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+function parameters(shape: z.ZodObject | undefined, where: 'query' | 'path') {
+  if (!shape) return [];
+  return Object.entries(shape.shape).map(([name, field]) => {
+    const schema = jsonSchema(field as z.ZodType, 'input');
+    const description = schema.description;
+    delete schema.description;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema,
+    };
+  });
+}
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the server validates with. */
+export function openApiDocument(info: { version: string } = { version: '0.1.0' }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const responses: Record<string, unknown> = {
+      [op.ok.status]: {
+        description: op.summary,
+        content: op.ok.schema
+          ? { 'application/json': { schema: jsonSchema(op.ok.schema, 'output') } }
+          : { [op.ok.contentType ?? 'text/plain']: { schema: { type: 'string' } } },
+      },
+    };
+    for (const status of op.errors) {
+      responses[status] = {
+        description: ERROR_TEXT[status],
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
+    }
+    paths[op.path] ??= {};
+    paths[op.path][op.method] = {
+      summary: op.summary,
+      description: op.description,
+      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      parameters: [...parameters(op.query, 'query'), ...parameters(op.params, 'path')],
+      ...(op.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'recsys serving API',
+      version: info.version,
+      description:
+        'Movie recommendations from the Production model. Every response names the model version; every error is {error: {code, message, request_id, details?}}.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: { schemas: { Error: jsonSchema(s.errorResponse, 'output') } },
+  };
+}

@@ -1,0 +1,69 @@
+import Database from 'better-sqlite3';
+
+/** One posted interaction as stored: the next retraining batch (R19). Times in epoch milliseconds / seconds. */
+export interface EventRow {
+  request_id: string;
+  received_at: number;
+  user_id: number;
+  movie_id: number;
+  rating: number;
+  /** When it happened, epoch seconds (MovieLens' unit). */
+  timestamp: number;
+  /** 0 when the model being served had not seen the movie: learnable only at the next retrain. */
+  in_model: boolean;
+  model_version: string;
+}
+
+export const EVENTS_DDL = `
+CREATE TABLE IF NOT EXISTS events (
+  request_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  movie_id INTEGER NOT NULL,
+  rating REAL NOT NULL,
+  timestamp INTEGER NOT NULL,
+  in_model INTEGER NOT NULL,
+  model_version TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (timestamp);
+CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id);
+`;
+
+/**
+ * The event log. Unlike the request log it is written before the answer (one short transaction): a 201 means
+ * the interactions are on disk for retraining. It is never pruned.
+ */
+export class EventLog {
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #insert: (rows: EventRow[]) => void;
+
+  constructor(file: string) {
+    this.file = file;
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(EVENTS_DDL);
+      const statement = db.prepare(
+        `INSERT INTO events (request_id, received_at, user_id, movie_id, rating, timestamp, in_model, model_version)
+         VALUES (@request_id, @received_at, @user_id, @movie_id, @rating, @timestamp, @in_model, @model_version)`,
+      );
+      this.#insert = db.transaction((rows: EventRow[]) => {
+        for (const row of rows) statement.run({ ...row, in_model: row.in_model ? 1 : 0 });
+      });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.#db = db;
+  }
+
+  append(rows: EventRow[]): void {
+    this.#insert(rows);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,70 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelInfo } from './model/handle.ts';
+
+/** The serving process's Prometheus registry: one per app, so tests can run several side by side. */
+export interface ServingMetrics {
+  registry: Registry;
+  requestDuration: Histogram<'route' | 'method' | 'status'>;
+  recommendations: Counter<'endpoint' | 'fallback'>;
+  modelInfo: Gauge<'name' | 'version' | 'type'>;
+  logRowsDropped: Counter;
+  logRowsWritten: Counter;
+  interactions: Counter<'movie'>;
+  modelSwaps: Counter<'outcome'>;
+  setModel(info: ModelInfo): void;
+}
+
+export function createServingMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'recsys_process_' });
+  const registers = [registry];
+  const modelInfo = new Gauge({
+    name: 'recsys_model_info',
+    help: 'The model being served (value 1 for the current one)',
+    labelNames: ['name', 'version', 'type'] as const,
+    registers,
+  });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: 'recsys_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route template, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    recommendations: new Counter({
+      name: 'recsys_recommendations_total',
+      help: 'Ranked lists served, by endpoint and whether the popularity fallback answered',
+      labelNames: ['endpoint', 'fallback'] as const,
+      registers,
+    }),
+    modelInfo,
+    logRowsDropped: new Counter({
+      name: 'recsys_log_rows_dropped_total',
+      help: 'Request or event log rows that could not be written (the requests themselves succeeded)',
+      registers,
+    }),
+    logRowsWritten: new Counter({
+      name: 'recsys_log_rows_written_total',
+      help: 'Request log rows written to SQLite',
+      registers,
+    }),
+    interactions: new Counter({
+      name: 'recsys_interactions_total',
+      help: 'Interactions accepted by POST /interactions, by whether the model knows the movie',
+      labelNames: ['movie'] as const,
+      registers,
+    }),
+    modelSwaps: new Counter({
+      name: 'recsys_model_swaps_total',
+      help: 'Attempts to load a new Production bundle, by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    setModel(info) {
+      modelInfo.reset();
+      modelInfo.set({ name: info.name, version: info.version, type: info.type }, 1);
+    },
+  };
+}

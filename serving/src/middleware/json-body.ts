@@ -1,0 +1,52 @@
+import type { Middleware } from 'koa';
+import { ApiError } from '../api/errors.ts';
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Reads a JSON request body into `ctx.state.rawBody` for methods that carry one: only application/json, at most
+ * `limitBytes` (checked against Content-Length first, then while reading), and it must parse.
+ */
+export function jsonBody(limitBytes = DEFAULT_BODY_LIMIT): Middleware {
+  return async (ctx, next) => {
+    if (!['POST', 'PUT', 'PATCH'].includes(ctx.method)) return next();
+    if (!ctx.is('application/json')) {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        `expected a JSON body with Content-Type: application/json, got ${ctx.get('content-type') || 'no Content-Type'}`,
+      );
+    }
+    const declared = Number(ctx.get('content-length'));
+    if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
+    const text = await readLimited(ctx.req, limitBytes);
+    if (text.trim() === '') {
+      throw new ApiError(400, 'empty_body', 'the request body is empty; send a JSON object (see GET /openapi.json)');
+    }
+    try {
+      ctx.state.rawBody = JSON.parse(text);
+    } catch (err) {
+      throw new ApiError(400, 'malformed_json', `the request body is not valid JSON: ${(err as Error).message}`);
+    }
+    await next();
+  };
+}
+
+function tooLarge(limitBytes: number): ApiError {
+  return new ApiError(413, 'payload_too_large', `the request body exceeds ${limitBytes} bytes; send a smaller batch`, {
+    limit_bytes: limitBytes,
+  });
+}
+
+async function readLimited(stream: NodeJS.ReadableStream, limitBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    // Stop reading at once: the connection closes after the 413 instead of buffering the rest.
+    if (size > limitBytes) throw tooLarge(limitBytes);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

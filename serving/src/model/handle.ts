@@ -1,0 +1,55 @@
+/**
+ * What a route needs from a loaded model, in MovieLens ids (never item indices). The real one wraps core's
+ * Recommender over a verified bundle (`recommender-model.ts`); tests may add a tiny one beside it.
+ */
+export interface MovieInfo {
+  movie_id: number;
+  title: string;
+  year: number | null;
+  genres: string[];
+}
+
+export interface ModelInfo {
+  name: string;
+  version: string;
+  type: string;
+  created_at: string;
+  loaded_at: string;
+}
+
+/** Optional narrowing of any ranked list (R15). */
+export interface ItemQuery {
+  genres?: readonly string[];
+  yearMin?: number;
+  yearMax?: number;
+  /** Drop what the user already has (or the seeds); default true. */
+  excludeSeen?: boolean;
+}
+
+/** Movie ids best first with their scores, aligned. */
+export interface ScoredMovies {
+  movieIds: Uint32Array;
+  scores: Float32Array;
+}
+
+export type PopularWindow = 'all' | 'trending';
+
+export interface ModelHandle {
+  readonly info: ModelInfo;
+  /** Genre names the filters accept. */
+  readonly genres: readonly string[];
+  /** Popularity windows this bundle has tables for. */
+  readonly popularWindows: readonly PopularWindow[];
+  /** True for a user the model was fit with: the personalised path applies. */
+  knowsUser(userId: number): boolean;
+  /** True for a movie the model can rank and use as a seed (it is in the fit catalogue). */
+  knowsMovie(movieId: number): boolean;
+  recommendForUser(userId: number, k: number, query: ItemQuery): ScoredMovies;
+  /** Fold-in: a user the model has not seen, from movies they liked (all must satisfy `knowsMovie`). */
+  recommendFromLiked(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies;
+  similar(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies;
+  popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies;
+  movie(movieId: number): MovieInfo | undefined;
+  /** Title search (case-insensitive substring), most popular first; all movies when `text` is empty. */
+  searchMovies(text: string, genre: string | undefined, limit: number): MovieInfo[];
+}

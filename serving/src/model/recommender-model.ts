@@ -1,0 +1,129 @@
+import type { Ranking } from '@recsys/core/rank';
+import type { ItemFilter } from '@recsys/core/recommender/filters';
+import type { Recommender, RecommendOptions } from '@recsys/core/recommender/recommender';
+import type { ItemQuery, ModelHandle, ModelInfo, MovieInfo, PopularWindow, ScoredMovies } from './handle.ts';
+
+export interface RecommenderModelParts {
+  info: ModelInfo;
+  /** The model's own scoring path (core): personalised, fold-in and similar. */
+  recommender: Recommender;
+  /** Popularity over the same catalogue: the cold-start fallback and `/popular?window=all`. */
+  popular: Recommender;
+  /** Recent popularity for `/popular?window=trending`; absent when the bundle has no trending table. */
+  trending?: Recommender;
+  /** MovieLens user id per user index of the fit data. */
+  userIds: Uint32Array;
+  /** Metadata per item index (aligned with the catalogue's movie ids). */
+  items: readonly MovieInfo[];
+}
+
+/** The ModelHandle over core's Recommender: ids in, ids out; every ranking goes through core's facade. */
+export class RecommenderModel implements ModelHandle {
+  readonly info: ModelInfo;
+  readonly genres: readonly string[];
+  readonly popularWindows: readonly PopularWindow[];
+  readonly #parts: RecommenderModelParts;
+  readonly #userIndex = new Map<number, number>();
+  readonly #itemIndex = new Map<number, number>();
+  readonly #lowerTitles: string[];
+  /** Item indices by all-time popularity (best first, ties by movie id): the order of search results. */
+  readonly #byPopularity: Uint32Array;
+
+  constructor(parts: RecommenderModelParts) {
+    const { recommender, items, userIds } = parts;
+    const movieIds = recommender.catalogue.movieIds;
+    if (items.length !== movieIds.length) {
+      throw new Error(
+        `model: ${items.length} item metadata rows for ${movieIds.length} catalogue items; expected one per item`,
+      );
+    }
+    this.#parts = parts;
+    this.info = parts.info;
+    this.genres = recommender.attributes?.genres ?? [];
+    this.popularWindows = parts.trending ? ['all', 'trending'] : ['all'];
+    for (let u = 0; u < userIds.length; u++) this.#userIndex.set(userIds[u], u);
+    for (let i = 0; i < movieIds.length; i++) {
+      if (items[i].movie_id !== movieIds[i]) {
+        throw new Error(
+          `model: item ${i} has metadata for movie ${items[i].movie_id} but catalogue movie ${movieIds[i]}`,
+        );
+      }
+      this.#itemIndex.set(movieIds[i], i);
+    }
+    this.#lowerTitles = items.map((item) => item.title.toLowerCase());
+    this.#byPopularity = parts.popular.recommendFromLiked(new Uint32Array(0), items.length, {}).items;
+  }
+
+  knowsUser(userId: number): boolean {
+    const user = this.#userIndex.get(userId);
+    return user !== undefined && this.#parts.recommender.knowsUser(user);
+  }
+
+  knowsMovie(movieId: number): boolean {
+    const item = this.#itemIndex.get(movieId);
+    return item !== undefined && this.#parts.recommender.catalogue.inCatalogue[item] === 1;
+  }
+
+  recommendForUser(userId: number, k: number, query: ItemQuery): ScoredMovies {
+    const user = this.#userIndex.get(userId);
+    if (user === undefined) throw new RangeError(`model: user ${userId} is not in the fit data`);
+    return this.#movies(this.#parts.recommender.recommend(user, k, options(query)));
+  }
+
+  recommendFromLiked(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies {
+    return this.#movies(this.#parts.recommender.recommendFromLiked(this.#items(movieIds), k, options(query)));
+  }
+
+  similar(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies {
+    return this.#movies(this.#parts.recommender.similar(this.#items(movieIds), k, options(query)));
+  }
+
+  popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies {
+    const source = window === 'trending' ? this.#parts.trending : this.#parts.popular;
+    if (!source) throw new RangeError(`model ${this.info.version} has no trending popularity table`);
+    return this.#movies(source.recommendFromLiked(new Uint32Array(0), k, options(query)));
+  }
+
+  movie(movieId: number): MovieInfo | undefined {
+    const item = this.#itemIndex.get(movieId);
+    return item === undefined ? undefined : this.#parts.items[item];
+  }
+
+  searchMovies(text: string, genre: string | undefined, limit: number): MovieInfo[] {
+    const needle = text.trim().toLowerCase();
+    const found: MovieInfo[] = [];
+    for (let r = 0; r < this.#byPopularity.length && found.length < limit; r++) {
+      const item = this.#byPopularity[r];
+      const movie = this.#parts.items[item];
+      if (needle && !this.#lowerTitles[item].includes(needle)) continue;
+      if (genre && !movie.genres.includes(genre)) continue;
+      found.push(movie);
+    }
+    return found;
+  }
+
+  #items(movieIds: readonly number[]): Uint32Array {
+    const items = new Uint32Array(movieIds.length);
+    movieIds.forEach((id, i) => {
+      const item = this.#itemIndex.get(id);
+      if (item === undefined) throw new RangeError(`model: movie ${id} is not in the catalogue`);
+      items[i] = item;
+    });
+    return items;
+  }
+
+  #movies(ranking: Ranking): ScoredMovies {
+    const movieIds = new Uint32Array(ranking.items.length);
+    const catalogue = this.#parts.recommender.catalogue.movieIds;
+    for (let r = 0; r < movieIds.length; r++) movieIds[r] = catalogue[ranking.items[r]];
+    return { movieIds, scores: ranking.scores };
+  }
+}
+
+function options(query: ItemQuery): RecommendOptions {
+  const filter: ItemFilter = {};
+  if (query.genres?.length) filter.genres = query.genres;
+  if (query.yearMin !== undefined) filter.yearFrom = query.yearMin;
+  if (query.yearMax !== undefined) filter.yearTo = query.yearMax;
+  return { excludeSeen: query.excludeSeen, filter };
+}

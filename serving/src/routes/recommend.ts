@@ -1,0 +1,66 @@
+import type { Middleware } from 'koa';
+import { checkGenres } from '../api/errors.ts';
+import { respond } from '../api/respond.ts';
+import { recommendRequest, recommendResponse } from '../api/schemas.ts';
+import type { UserHistory } from '../interactions/user-history.ts';
+import { input } from '../middleware/validate.ts';
+import type { ItemQuery, ModelHandle, ScoredMovies } from '../model/handle.ts';
+import { modelRef, type RouteDeps } from './context.ts';
+import { scoredMovies } from './movies-out.ts';
+
+interface Answer {
+  source: 'personalised' | 'fold_in' | 'popular';
+  reason: string | null;
+  ranked: ScoredMovies;
+}
+
+/**
+ * POST /recommend: a user the model was fit with → their personalised list; a new user with posted likes →
+ * folded in online from those likes; anyone else → popular movies, marked as the fallback with the reason.
+ */
+export function recommendRoute(deps: RouteDeps): Middleware {
+  return (ctx) => {
+    const body = input(ctx.state, 'body', recommendRequest);
+    const model = deps.slot.require();
+    checkGenres(body.genres, model.genres);
+    const query: ItemQuery = {
+      genres: body.genres,
+      yearMin: body.year_min,
+      yearMax: body.year_max,
+      excludeSeen: body.exclude_seen,
+    };
+    const answer = answerFor(model, deps.history, body.user_id, body.k, query);
+    const isFallback = answer.source === 'popular';
+    deps.metrics.recommendations.inc({ endpoint: 'recommend', fallback: String(isFallback) });
+    ctx.state.logged = {
+      user_id: body.user_id,
+      model_version: model.info.version,
+      recommendations: answer.ranked.movieIds,
+      scores: answer.ranked.scores,
+      is_fallback: isFallback,
+    };
+    respond(ctx, recommendResponse, {
+      request_id: ctx.state.requestId,
+      user_id: body.user_id,
+      model: modelRef(model),
+      source: answer.source,
+      is_fallback: isFallback,
+      reason: answer.reason,
+      recommendations: scoredMovies(model, answer.ranked),
+    });
+  };
+}
+
+function answerFor(model: ModelHandle, history: UserHistory, userId: number, k: number, query: ItemQuery): Answer {
+  if (model.knowsUser(userId)) {
+    return { source: 'personalised', reason: null, ranked: model.recommendForUser(userId, k, query) };
+  }
+  const liked = history.liked(userId).filter((id) => model.knowsMovie(id));
+  if (liked.length > 0) {
+    return { source: 'fold_in', reason: null, ranked: model.recommendFromLiked(liked, k, query) };
+  }
+  const reason = history.has(userId)
+    ? `user ${userId} is new to model ${model.info.version} and has not liked (rated 4 or more) a movie it knows yet; showing popular movies`
+    : `user ${userId} is new to model ${model.info.version} and has posted no interactions; showing popular movies (POST /interactions to personalise)`;
+  return { source: 'popular', reason, ranked: model.popular(k, 'all', query) };
+}
