@@ -10,7 +10,7 @@ import { readRatings } from './ratings.ts';
 
 export type PrepareStage = 'download' | 'read' | 'split' | 'write';
 
-/** `done` of `total` units of the current stage (bytes while downloading, steps otherwise). */
+/** `done` of `total` units of the current stage (bytes while downloading, rating lines while reading, steps otherwise). */
 export interface PrepareProgress {
   stage: PrepareStage;
   done: number;
@@ -38,11 +38,10 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
       })
     : path.resolve(options.source);
   const files = detectLayout(dir);
-  report({ stage: 'read', done: 0, total: 2 });
   const catalogue = readMovies(files);
-  report({ stage: 'read', done: 1, total: 2 });
-  const positives = readRatings(files.ratings, files.layout, POSITIVE_RATING);
-  report({ stage: 'read', done: 2, total: 2 });
+  const positives = readRatings(files.ratings, files.layout, POSITIVE_RATING, (done, total) =>
+    report({ stage: 'read', done: Math.min(done, total), total }),
+  );
   for (let e = 0; e < positives.length; e++) {
     if (!catalogue.movies.has(positives.movie[e])) {
       throw new DataError(

@@ -32,15 +32,23 @@ const formats: Record<Layout, { separator: string; expected: string; header?: st
  * Reads and validates every rating line; keeps only rows with rating >= `minRating` (preparation needs positives
  * only, so the negatives of a 25M-row file never take memory).
  */
-export function readRatings(file: string, layout: Layout, minRating = 0): Ratings {
+export function readRatings(
+  file: string,
+  layout: Layout,
+  minRating = 0,
+  onProgress?: (done: number, total: number) => void,
+): Ratings {
   const format = formats[layout];
   const name = path.basename(file);
   const text = decodeText(readFileSync(file));
   let capacity = Math.max(1024, Math.ceil(text.length / 16));
+  const estimatedLines = Math.ceil(text.length / averageLineLength(text));
   let rows: Ratings = allocate(capacity);
   let length = 0;
   const sep = format.separator;
   forEachLine(text, (line, lineNumber) => {
+    // Progress in lines read of the estimated total, every 2^16 lines (cheap enough for the hot loop).
+    if (onProgress && (lineNumber & 0xffff) === 0) onProgress(lineNumber, estimatedLines);
     if (format.header && length === 0 && line === format.header) return;
     const a = line.indexOf(sep);
     const b = a < 0 ? -1 : line.indexOf(sep, a + sep.length);
@@ -77,6 +85,7 @@ export function readRatings(file: string, layout: Layout, minRating = 0): Rating
     rows.line[length] = lineNumber;
     length++;
   });
+  onProgress?.(estimatedLines, estimatedLines);
   return {
     length,
     user: rows.user.slice(0, length),
@@ -85,6 +94,18 @@ export function readRatings(file: string, layout: Layout, minRating = 0): Rating
     time: rows.time.slice(0, length),
     line: rows.line.slice(0, length),
   };
+}
+
+function averageLineLength(text: string): number {
+  let end = 0;
+  let lines = 0;
+  while (lines < 1000 && end < text.length) {
+    const next = text.indexOf('\n', end);
+    if (next < 0) break;
+    end = next + 1;
+    lines++;
+  }
+  return lines ? end / lines : Math.max(1, text.length);
 }
 
 function allocate(capacity: number): Ratings {
