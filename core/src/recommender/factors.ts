@@ -84,7 +84,7 @@ export class FactorScorer implements Scorer {
   static fromBundle(
     description: Record<string, unknown>,
     arrays: BundleArrays,
-    makeFoldIn?: (model: FactorModel, params: Record<string, unknown>) => FoldIn,
+    makeFoldIn?: (model: FactorModel, params: Record<string, unknown>) => FoldIn | undefined,
   ): FactorScorer {
     const factors = Number(description.factors);
     const model = { factors, userFactors: arrays.f32(FACTOR_FILES.users), itemFactors: arrays.f32(FACTOR_FILES.items) };

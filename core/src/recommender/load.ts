@@ -1,4 +1,5 @@
 import type { BundleFileValue } from '../bundle/file-codec.ts';
+import { alsFoldInFromParams } from './als.ts';
 import { BlendScorer, partPrefix, prefixedArrays } from './blend.ts';
 import { type Catalogue, catalogueArrays, catalogueFromBundle } from './catalogue.ts';
 import { type FactorModel, FactorScorer, type FoldIn } from './factors.ts';
@@ -20,8 +21,11 @@ export const ATTRIBUTE_FILES = {
 export const SCORER_KINDS = ['popularity', 'itemknn', 'factors', 'blend'] as const;
 
 export interface LoadOptions {
-  /** Builds the fold-in solver of a factor model from its factors and `scorer.json` fold-in parameters. */
-  makeFoldIn?: (model: FactorModel, params: Record<string, unknown>) => FoldIn;
+  /**
+   * Builds the fold-in solver of a factor model from its factors and `scorer.json` fold-in parameters;
+   * by default the ALS solve when the parameters name confidence and regularization.
+   */
+  makeFoldIn?: (model: FactorModel, params: Record<string, unknown>) => FoldIn | undefined;
 }
 
 /** Everything a recommender needs in a bundle, by file name (typed arrays, tensors and JSON), for `writeBundle`. */
@@ -68,7 +72,7 @@ export function loadScorer(
     case 'itemknn':
       return ItemKnnScorer.fromBundle(description, arrays, catalogue.seen);
     case 'factors':
-      return FactorScorer.fromBundle(description, arrays, options.makeFoldIn);
+      return FactorScorer.fromBundle(description, arrays, options.makeFoldIn ?? alsFoldInFromParams);
     case 'blend': {
       const parts = (description.parts as { weight: number; scorer: unknown }[]).map((part, p) => ({
         weight: part.weight,
