@@ -12,6 +12,8 @@ import { repoRoot } from '@recsys/core/testing/fixtures';
 export interface ImplicitRun {
   /** Wall seconds of each timed fit (loss calculation off). */
   fitSeconds: number[];
+  /** CPU seconds (all threads) of each timed fit: steadier than wall time on a shared machine. */
+  fitCpuSeconds: number[];
   /** implicit's training loss after each iteration of a separate fit, when `losses` was asked. */
   losses: number[];
   /** The BLAS implicit ran on, as threadpoolctl reports it. */
@@ -77,13 +79,19 @@ export function fitImplicit(interactions: Csr, problem: ImplicitProblem): Implic
     if (run.status !== 0) {
       throw new Error(`implicit_als.py failed (exit ${run.status}): ${run.stderr || run.error?.message || ''}`);
     }
-    const out = JSON.parse(run.stdout) as { fit_seconds: number[]; losses: number[]; blas: unknown[] };
+    const out = JSON.parse(run.stdout) as {
+      fit_seconds: number[];
+      fit_cpu_seconds: number[];
+      losses: number[];
+      blas: unknown[];
+    };
     const readF32 = (name: string) => {
       const bytes = readFileSync(path.join(dir, name));
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     };
     return {
       fitSeconds: out.fit_seconds,
+      fitCpuSeconds: out.fit_cpu_seconds,
       losses: out.losses,
       blas: out.blas,
       userFactors: readF32('result_user_factors.f32'),
