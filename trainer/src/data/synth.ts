@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { DataError } from './errors.ts';
-import { GROUND_TRUTH_FILE, type GroundTruth, TRUTH_FILES, trueAffinity } from './ground-truth.ts';
+import { GROUND_TRUTH_FILE, type GroundTruth, TRUTH_FILES } from './ground-truth.ts';
 import { Random } from './random.ts';
 
 export interface SynthOptions {
@@ -312,7 +312,7 @@ function drawEvents(random: Random, model: HiddenModel, activity: Uint32Array, i
       item[e] = chosen;
       time[e] = t;
       score[e] =
-        trueAffinity(model, u + 1, chosen + 1) +
+        fastAffinity(model, u, chosen) +
         model.itemQuality[chosen] +
         model.userLeniency[u] +
         RATING_NOISE * random.normal();
@@ -385,8 +385,10 @@ function pickByTaste(
   const items = model.items;
   let sum = 0;
   for (let c = 0; c < CANDIDATES; c++) {
-    const column = random.int(items);
-    const i = random.next() < table.keep[base + column] ? column : table.alias[base + column];
+    // One draw gives both the column (integer part) and the alias coin (the fraction left over).
+    const scaled = random.next() * items;
+    const column = Math.floor(scaled);
+    const i = scaled - column < table.keep[base + column] ? column : table.alias[base + column];
     candidate[c] = i;
     sum += weight[c] = seenBy[i] === u ? 0 : Math.exp(TASTE_STEER * fastAffinity(model, u, i));
   }
@@ -462,12 +464,43 @@ function writeLines(file: string, count: number, line: (k: number) => string): v
   }
 }
 
+/** ratings.dat is a million lines: digits go straight into a byte buffer (no per-line strings for the GC). */
 function writeRatings(file: string, events: SynthEvents): void {
-  writeLines(
-    file,
-    events.user.length,
-    (e) => `${events.user[e] + 1}::${events.item[e] + 1}::${events.rating[e]}::${events.time[e]}\n`,
-  );
+  const fd = openSync(file, 'w');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let at = 0;
+  const digits = (value: number) => {
+    let length = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) length++;
+    at += length;
+    for (let pos = at - 1; pos >= at - length; pos--) {
+      buffer[pos] = 48 + (value % 10);
+      value = Math.floor(value / 10);
+    }
+  };
+  const separator = () => {
+    buffer[at++] = 58;
+    buffer[at++] = 58;
+  };
+  try {
+    for (let e = 0; e < events.user.length; e++) {
+      if (at > buffer.length - 64) {
+        writeSync(fd, buffer, 0, at);
+        at = 0;
+      }
+      digits(events.user[e] + 1);
+      separator();
+      digits(events.item[e] + 1);
+      separator();
+      digits(events.rating[e]);
+      separator();
+      digits(events.time[e]);
+      buffer[at++] = 10;
+    }
+    writeSync(fd, buffer, 0, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** ML-1M titles are Latin-1 and carry the year; about 1% here have none, as some real titles do. */
