@@ -49,5 +49,6 @@ describe('topK', () => {
 
   it('refuses a movie id table of the wrong length', () => {
     expect(() => topK(new Float32Array(3), 1, { movieIds: ids(2) })).toThrow(/3 scores but 2 movie ids/);
+    expect(() => topK(new Float32Array(3), 2.5, { movieIds: ids(3) })).toThrow(/non-negative integer, got 2.5/);
   });
 });

@@ -29,6 +29,7 @@ export function topK(scores: Float32Array, k: number, options: RankOptions): Ran
   if (movieIds.length !== n) {
     throw new Error(`topK: ${n} scores but ${movieIds.length} movie ids; pass one movie id per item index`);
   }
+  if (!Number.isInteger(k) || k < 0) throw new RangeError(`topK: k must be a non-negative integer, got ${k}`);
   if (allowed && allowed.length !== n) {
     throw new Error(`topK: ${n} scores but a candidate mask of ${allowed.length}; the mask needs one entry per item`);
   }
