@@ -83,7 +83,7 @@ export function readMovies(files: LayoutFiles): Catalogue {
     });
   } else {
     forEachLine(text, (line, lineNumber) => {
-      if (movies.size === 0 && line === 'movieId,title,genres') return;
+      if (lineNumber === 1 && line === 'movieId,title,genres') return;
       const fields = splitCsvLine(line);
       const id = fields ? parseNatural(fields[0]) : Number.NaN;
       if (fields?.length !== 3 || !(id > 0)) throw malformed(name, lineNumber, '"movieId,title,genres" (CSV)', line);

@@ -49,7 +49,7 @@ export function readRatings(
   forEachLine(text, (line, lineNumber) => {
     // Progress in lines read of the estimated total, every 2^16 lines (cheap enough for the hot loop).
     if (onProgress && (lineNumber & 0xffff) === 0) onProgress(lineNumber, estimatedLines);
-    if (format.header && length === 0 && line === format.header) return;
+    if (format.header && lineNumber === 1 && line === format.header) return;
     const a = line.indexOf(sep);
     const b = a < 0 ? -1 : line.indexOf(sep, a + sep.length);
     const c = b < 0 ? -1 : line.indexOf(sep, b + sep.length);
