@@ -40,6 +40,8 @@ export interface ModelHandle {
   readonly genres: readonly string[];
   /** Popularity windows this bundle has tables for. */
   readonly popularWindows: readonly PopularWindow[];
+  /** True when the model can score a user it has not seen from their likes (online fold-in). */
+  readonly foldsIn: boolean;
   /** True for a user the model was fit with: the personalised path applies. */
   knowsUser(userId: number): boolean;
   /** True for a movie the model can rank and use as a seed (it is in the fit catalogue). */

@@ -22,6 +22,7 @@ export class RecommenderModel implements ModelHandle {
   readonly info: ModelInfo;
   readonly genres: readonly string[];
   readonly popularWindows: readonly PopularWindow[];
+  readonly foldsIn: boolean;
   readonly #parts: RecommenderModelParts;
   readonly #userIndex = new Map<number, number>();
   readonly #itemIndex = new Map<number, number>();
@@ -52,6 +53,7 @@ export class RecommenderModel implements ModelHandle {
     }
     this.#lowerTitles = items.map((item) => item.title.toLowerCase());
     this.#byPopularity = parts.popular.recommendFromLiked(new Uint32Array(0), items.length, {}).items;
+    this.foldsIn = canFoldIn(recommender, this.#byPopularity);
   }
 
   knowsUser(userId: number): boolean {
@@ -117,6 +119,17 @@ export class RecommenderModel implements ModelHandle {
     const catalogue = this.#parts.recommender.catalogue.movieIds;
     for (let r = 0; r < movieIds.length; r++) movieIds[r] = catalogue[ranking.items[r]];
     return { movieIds, scores: ranking.scores };
+  }
+}
+
+/** A factor model exported without fold-in parameters cannot score new users: find out once, at load. */
+function canFoldIn(recommender: Recommender, byPopularity: Uint32Array): boolean {
+  if (byPopularity.length === 0) return false;
+  try {
+    recommender.scorer.scoreFromLiked(byPopularity.subarray(0, 1), new Float32Array(recommender.items));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -56,11 +56,14 @@ function answerFor(model: ModelHandle, history: UserHistory, userId: number, k: 
     return { source: 'personalised', reason: null, ranked: model.recommendForUser(userId, k, query) };
   }
   const liked = history.liked(userId).filter((id) => model.knowsMovie(id));
-  if (liked.length > 0) {
+  if (liked.length > 0 && model.foldsIn) {
     return { source: 'fold_in', reason: null, ranked: model.recommendFromLiked(liked, k, query) };
   }
-  const reason = history.has(userId)
-    ? `user ${userId} is new to model ${model.info.version} and has not liked (rated 4 or more) a movie it knows yet; showing popular movies`
-    : `user ${userId} is new to model ${model.info.version} and has posted no interactions; showing popular movies (POST /interactions to personalise)`;
+  const reason =
+    !model.foldsIn && liked.length > 0
+      ? `model ${model.info.version} (${model.info.type}) cannot fold in new users; showing popular movies until the next retrain includes user ${userId}`
+      : history.has(userId)
+        ? `user ${userId} is new to model ${model.info.version} and has not liked (rated 4 or more) a movie it knows yet; showing popular movies`
+        : `user ${userId} is new to model ${model.info.version} and has posted no interactions; showing popular movies (POST /interactions to personalise)`;
   return { source: 'popular', reason, ranked: model.popular(k, 'all', query) };
 }

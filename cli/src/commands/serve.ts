@@ -1,0 +1,75 @@
+import { serve } from '@recsys/serving/serve';
+import { type Command, InvalidArgumentError } from 'commander';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('expected a port number 0..65535');
+  return n;
+}
+
+function bytes(value: string): number {
+  const match = /^([0-9]+)(k|kb|m|mb)?$/i.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a size such as 65536, 64kb or 1mb');
+  const unit = { k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2 }[match[2]?.toLowerCase() ?? ''] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+/** `recsys serve`: the HTTP API over a verified bundle, following Production or pinned to a version. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'Serve recommendations over HTTP from a verified model bundle: POST /recommend, /similar, /interactions; ' +
+        'GET /popular, /movies, /health, /metrics, /openapi.json, /docs. Stops gracefully on SIGTERM/SIGINT.',
+    )
+    .requiredOption('--store <dir>', 'the artifact store (<store>/<model>/<version>/)')
+    .option('--model <name>', 'the model to serve (default: the only one in the store)')
+    .option('--follow', 'follow the Production pointer and hot-swap when it moves (the local way)', false)
+    .option('--version <version>', 'pin one version (the cluster way); excludes --follow')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', port, 8080)
+    .option('--log-dir <dir>', 'request and event logs, one file of each per process (default: <store>/../logs)')
+    .option('--cors-origin <origin...>', 'browser origins allowed to call the API', [])
+    .option('--body-limit <size>', 'largest request body accepted', bytes, 64 * 1024)
+    .option('--retention-days <days>', 'days of request log kept (at least 7)', Number, 7)
+    .action(
+      async (options: {
+        store: string;
+        model?: string;
+        follow: boolean;
+        version?: string;
+        host: string;
+        port: number;
+        logDir?: string;
+        corsOrigin: string[];
+        bodyLimit: number;
+        retentionDays: number;
+      }) => {
+        const running = await serve({
+          store: options.store,
+          model: options.model,
+          follow: options.follow,
+          version: options.version,
+          host: options.host,
+          port: options.port,
+          logDir: options.logDir,
+          corsOrigins: options.corsOrigin,
+          bodyLimitBytes: options.bodyLimit,
+          retentionDays: options.retentionDays,
+        });
+        process.stdout.write(`${running.url}\n`);
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            process.stderr.write(`serving: ${signal}: draining in-flight requests and flushing logs\n`);
+            running.close().then(resolve, (err: unknown) => {
+              process.stderr.write(`serving: shutdown failed: ${(err as Error).message}\n`);
+              process.exitCode = 1;
+              resolve();
+            });
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+      },
+    );
+}

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { type Bundle, readBundle } from '@recsys/core/bundle/reader';
+import { loadRecommender } from '@recsys/core/recommender/load';
+import { PopularityScorer } from '@recsys/core/recommender/popularity';
+import { Recommender } from '@recsys/core/recommender/recommender';
+import { popularityFromSeen, SERVING_FILES } from './bundle-files.ts';
+import type { MovieInfo } from './handle.ts';
+import { RecommenderModel } from './recommender-model.ts';
+
+/** Reads and verifies `<store>/<model>/<version>/` (every sha256), then builds the model serving answers with. */
+export async function loadModel(store: string, modelName: string, version: string): Promise<RecommenderModel> {
+  const bundle = await readBundle(path.join(store, modelName, version));
+  return modelFromBundle(bundle);
+}
+
+export function modelFromBundle(bundle: Bundle): RecommenderModel {
+  const { manifest } = bundle;
+  const where = `bundle ${manifest.model_name}/${manifest.version}`;
+  for (const name of [SERVING_FILES.userIds, SERVING_FILES.items]) {
+    if (!bundle.has(name)) {
+      throw new Error(
+        `${where} has no ${name}, which serving needs to answer in MovieLens ids; re-export it with servingFiles(...) from @recsys/serving/model/bundle-files`,
+      );
+    }
+  }
+  const recommender = loadRecommender(bundle);
+  const { catalogue, attributes } = recommender;
+  const counts = bundle.has(SERVING_FILES.popularity)
+    ? Float32Array.from(bundle.u32(SERVING_FILES.popularity))
+    : popularityFromSeen(catalogue);
+  const popular = new Recommender(new PopularityScorer(counts, { variant: 'all_time' }), catalogue, attributes);
+  const trending = bundle.has(SERVING_FILES.trending)
+    ? new Recommender(
+        new PopularityScorer(Float32Array.from(bundle.u32(SERVING_FILES.trending)), { variant: 'trending' }),
+        catalogue,
+        attributes,
+      )
+    : undefined;
+  return new RecommenderModel({
+    info: {
+      name: manifest.model_name,
+      version: manifest.version,
+      type: manifest.model_type,
+      created_at: manifest.created_at,
+      loaded_at: new Date().toISOString(),
+    },
+    recommender,
+    popular,
+    trending,
+    userIds: bundle.u32(SERVING_FILES.userIds),
+    items: bundle.json<MovieInfo[]>(SERVING_FILES.items),
+  });
+}
