@@ -70,6 +70,60 @@
         (local.set $y (i32.add (local.get $y) (i32.const 16)))
         (br $by4))))
 
+  ;; Four rows against one vector: (a · v, b · v, c · v, d · v), one pass over v.
+  (func $dot4 (param $a i32) (param $b i32) (param $c i32) (param $d i32) (param $v i32) (param $k i32)
+    (result f32 f32 f32 f32)
+    (local $end i32) (local $x v128) (local $sa v128) (local $sb v128) (local $sc v128) (local $sd v128)
+    (local.set $end (i32.add (local.get $v) (i32.shl (local.get $k) (i32.const 2))))
+    (block $done
+      (loop $by4
+        (br_if $done (i32.ge_u (local.get $v) (local.get $end)))
+        (local.set $x (v128.load (local.get $v)))
+        (local.set $sa (f32x4.add (local.get $sa) (f32x4.mul (v128.load (local.get $a)) (local.get $x))))
+        (local.set $sb (f32x4.add (local.get $sb) (f32x4.mul (v128.load (local.get $b)) (local.get $x))))
+        (local.set $sc (f32x4.add (local.get $sc) (f32x4.mul (v128.load (local.get $c)) (local.get $x))))
+        (local.set $sd (f32x4.add (local.get $sd) (f32x4.mul (v128.load (local.get $d)) (local.get $x))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (br $by4)))
+    (call $hsum (local.get $sa))
+    (call $hsum (local.get $sb))
+    (call $hsum (local.get $sc))
+    (call $hsum (local.get $sd)))
+
+  ;; y += s·a + t·b + u·c + w·d over k floats: one pass over y for four rows.
+  (func $axpy4 (param $s f32) (param $a i32) (param $t f32) (param $b i32) (param $u f32) (param $c i32)
+    (param $w f32) (param $d i32) (param $y i32) (param $k i32)
+    (local $end i32) (local $sv v128) (local $tv v128) (local $uv v128) (local $wv v128)
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (local.set $tv (f32x4.splat (local.get $t)))
+    (local.set $uv (f32x4.splat (local.get $u)))
+    (local.set $wv (f32x4.splat (local.get $w)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 2))))
+    (block $done
+      (loop $by4
+        (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+        (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y))
+          (f32x4.add
+            (f32x4.add (f32x4.mul (local.get $sv) (v128.load (local.get $a))) (f32x4.mul (local.get $tv) (v128.load (local.get $b))))
+            (f32x4.add (f32x4.mul (local.get $uv) (v128.load (local.get $c))) (f32x4.mul (local.get $wv) (v128.load (local.get $d)))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $by4))))
+
+  ;; The residual's weight of item row y_i given c = c_ui and d = y_i · x_u: c·p − (|c| − 1)·d with
+  ;; p = 1 when c > 0, else 0 (implicit's reading of a stored value).
+  (func $residual_weight (param $c f32) (param $d f32) (result f32)
+    (if (result f32) (f32.gt (local.get $c) (f32.const 0))
+      (then (f32.sub (local.get $c) (f32.mul (f32.sub (local.get $c) (f32.const 1)) (local.get $d))))
+      (else (f32.neg (f32.mul (f32.sub (f32.neg (local.get $c)) (f32.const 1)) (local.get $d))))))
+
   ;; out = scale · A v for the symmetric k×k A: a sum of A's rows weighted by v, so no horizontal adds.
   (func $symv (param $a i32) (param $v i32) (param $out i32) (param $k i32) (param $scale f32)
     (local $j i32) (local $row i32)
@@ -108,8 +162,9 @@
     (param $x i32) (param $y i32) (param $a i32) (param $k i32) (param $cg_steps i32)
     (param $from i32) (param $to i32) (param $r i32) (param $p i32) (param $ap i32)
     (local $u i32) (local $xo i32) (local $yo i32) (local $e i32) (local $start i32) (local $end i32)
-    (local $row_bytes i32) (local $c f32) (local $t f32) (local $rs_old f32) (local $rs_new f32)
-    (local $alpha f32) (local $step i32)
+    (local $row_bytes i32) (local $c f32) (local $rs_old f32) (local $rs_new f32)
+    (local $alpha f32) (local $step i32) (local $yo2 i32) (local $yo3 i32) (local $yo4 i32)
+    (local $d1 f32) (local $d2 f32) (local $d3 f32) (local $d4 f32)
     (local.set $row_bytes (i32.shl (local.get $k) (i32.const 2)))
     (local.set $u (local.get $from))
     (block $rows_done
@@ -126,23 +181,40 @@
           ;; r = Yᵀ C_u p_u − (A + Yᵀ(C_u − I)Y) x_u
           (call $symv (local.get $a) (local.get $xo) (local.get $r) (local.get $k) (f32.const -1))
           (local.set $e (local.get $start))
-          (block $residual_done
-            (loop $residual
-              (br_if $residual_done (i32.ge_u (local.get $e) (local.get $end)))
+          (block $quads_done
+            (loop $quads
+              (br_if $quads_done (i32.ge_u (i32.add (local.get $e) (i32.const 3)) (local.get $end)))
               (local.set $yo (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
-                (i32.load (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
-              (local.set $c (f32.load (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2)))))
-              (local.set $t (local.get $c))
-              (if (f32.le (local.get $c) (f32.const 0))
-                (then
-                  (local.set $t (f32.const 0))
-                  (local.set $c (f32.neg (local.get $c)))))
-              (local.set $t (f32.sub (local.get $t)
-                (f32.mul (f32.sub (local.get $c) (f32.const 1))
-                  (call $dot (local.get $yo) (local.get $xo) (local.get $k)))))
-              (call $axpy (local.get $t) (local.get $yo) (local.get $r) (local.get $k))
+                (i32.load offset=0 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+              (local.set $yo2 (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                (i32.load offset=4 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+              (local.set $yo3 (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                (i32.load offset=8 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+              (local.set $yo4 (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                (i32.load offset=12 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+              (call $dot4 (local.get $yo) (local.get $yo2) (local.get $yo3) (local.get $yo4) (local.get $xo) (local.get $k))
+              (local.set $d4)
+              (local.set $d3)
+              (local.set $d2)
+              (local.set $d1)
+              (call $axpy4
+                (call $residual_weight (f32.load offset=0 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2)))) (local.get $d1)) (local.get $yo)
+                (call $residual_weight (f32.load offset=4 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2)))) (local.get $d2)) (local.get $yo2)
+                (call $residual_weight (f32.load offset=8 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2)))) (local.get $d3)) (local.get $yo3)
+                (call $residual_weight (f32.load offset=12 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2)))) (local.get $d4)) (local.get $yo4)
+                (local.get $r) (local.get $k))
+              (local.set $e (i32.add (local.get $e) (i32.const 4)))
+              (br $quads)))
+          (block $ones_done
+            (loop $ones
+              (br_if $ones_done (i32.ge_u (local.get $e) (local.get $end)))
+              (local.set $yo (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                (i32.load offset=0 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+              (call $axpy
+                (call $residual_weight (f32.load offset=0 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2)))) (call $dot (local.get $yo) (local.get $xo) (local.get $k)))
+                (local.get $yo) (local.get $r) (local.get $k))
               (local.set $e (i32.add (local.get $e) (i32.const 1)))
-              (br $residual)))
+              (br $ones)))
           (memory.copy (local.get $p) (local.get $r) (local.get $row_bytes))
           (local.set $rs_old (call $dot (local.get $r) (local.get $r) (local.get $k)))
           (br_if $next_row (f32.lt (local.get $rs_old) (f32.const 1e-20)))
@@ -153,9 +225,34 @@
               ;; Ap = A p + Yᵀ(C_u − I)Y p, without forming Yᵀ C_u Y
               (call $symv (local.get $a) (local.get $p) (local.get $ap) (local.get $k) (f32.const 1))
               (local.set $e (local.get $start))
-              (block $ap_done
-                (loop $ap_items
-                  (br_if $ap_done (i32.ge_u (local.get $e) (local.get $end)))
+              ;; items four at a time (dot4/axpy4 share the loads of p and Ap), then one at a time
+              (block $quads_done
+                (loop $quads
+                  (br_if $quads_done (i32.ge_u (i32.add (local.get $e) (i32.const 3)) (local.get $end)))
+                  (local.set $yo (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                    (i32.load offset=0 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+                  (local.set $yo2 (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                    (i32.load offset=4 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+                  (local.set $yo3 (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                    (i32.load offset=8 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+                  (local.set $yo4 (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
+                    (i32.load offset=12 (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
+                  (call $dot4 (local.get $yo) (local.get $yo2) (local.get $yo3) (local.get $yo4) (local.get $p) (local.get $k))
+                  (local.set $d4)
+                  (local.set $d3)
+                  (local.set $d2)
+                  (local.set $d1)
+                  (call $axpy4
+                    (f32.mul (f32.sub (f32.abs (f32.load offset=0 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2))))) (f32.const 1)) (local.get $d1)) (local.get $yo)
+                    (f32.mul (f32.sub (f32.abs (f32.load offset=4 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2))))) (f32.const 1)) (local.get $d2)) (local.get $yo2)
+                    (f32.mul (f32.sub (f32.abs (f32.load offset=8 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2))))) (f32.const 1)) (local.get $d3)) (local.get $yo3)
+                    (f32.mul (f32.sub (f32.abs (f32.load offset=12 (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2))))) (f32.const 1)) (local.get $d4)) (local.get $yo4)
+                    (local.get $ap) (local.get $k))
+                  (local.set $e (i32.add (local.get $e) (i32.const 4)))
+                  (br $quads)))
+              (block $ones_done
+                (loop $ones
+                  (br_if $ones_done (i32.ge_u (local.get $e) (local.get $end)))
                   (local.set $yo (i32.add (local.get $y) (i32.mul (local.get $row_bytes)
                     (i32.load (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))))
                   (local.set $c (f32.abs (f32.load (i32.add (local.get $confidence) (i32.shl (local.get $e) (i32.const 2))))))
@@ -163,7 +260,7 @@
                     (f32.mul (f32.sub (local.get $c) (f32.const 1)) (call $dot (local.get $yo) (local.get $p) (local.get $k)))
                     (local.get $yo) (local.get $ap) (local.get $k))
                   (local.set $e (i32.add (local.get $e) (i32.const 1)))
-                  (br $ap_items)))
+                  (br $ones)))
               (local.set $alpha (f32.div (local.get $rs_old) (call $dot (local.get $p) (local.get $ap) (local.get $k))))
               (call $axpy (local.get $alpha) (local.get $p) (local.get $xo) (local.get $k))
               (call $axpy (f32.neg (local.get $alpha)) (local.get $ap) (local.get $r) (local.get $k))
