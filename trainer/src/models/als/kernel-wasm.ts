@@ -1,4 +1,5 @@
 // Generated from kernel.wat by build-kernel.ts; do not edit.
+export const ALS_KERNEL_WAT_SHA256 = '02aa81b5e13aba37c5455438bcde34b1d88d319f0d3464dc35c0b400a87aada6';
 export const ALS_KERNEL_WASM_BASE64 =
   'AGFzbQEAAAABWwpgAXsBfWADf39/AX1gBH1/f38AYAZ/f39/f38EfX19fWAKfX99f31/fX9/fwBgAn19AX1gBX9/f399AGAEf31/' +
   'fwBgDX9/f39/f39/f39/f38AYAV/f39/fwACEgEDZW52Bm1lbW9yeQIDAYCABAMLCgABAgMEBQYHCAkHGgIKc29sdmVfcm93cwAI' +
