@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS decisions (
   id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL, decided_at TEXT NOT NULL, decision TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS decisions_by_model ON decisions (model_name, id);
+CREATE TABLE IF NOT EXISTS test_scores (
+  fingerprint TEXT NOT NULL, config_key TEXT NOT NULL, scores TEXT NOT NULL, scored_at TEXT NOT NULL,
+  PRIMARY KEY (fingerprint, config_key)
+);
 `;
 
 interface VersionRow extends Omit<VersionRecord, 'metrics' | 'params'> {
@@ -169,6 +173,23 @@ export class Registry {
       .prepare('SELECT id, model_name, decided_at, decision FROM decisions WHERE model_name = ? ORDER BY id')
       .all(modelName) as { id: number; model_name: string; decided_at: string; decision: string }[];
     return rows.map((r) => ({ ...r, decision: JSON.parse(r.decision) as PromotionDecision }));
+  }
+
+  /**
+   * Test is scored once per dataset fingerprint and configuration (PROTOCOL.md step 9): the first score is
+   * kept, and later runs of the same configuration on the same data read it back instead of looking again.
+   */
+  testScore<T>(fingerprint: string, configKey: string): T | null {
+    const row = this.#db
+      .prepare('SELECT scores FROM test_scores WHERE fingerprint = ? AND config_key = ?')
+      .get(fingerprint, configKey) as { scores: string } | undefined;
+    return row ? (JSON.parse(row.scores) as T) : null;
+  }
+
+  recordTestScore(fingerprint: string, configKey: string, scores: unknown): void {
+    this.#db
+      .prepare('INSERT OR IGNORE INTO test_scores (fingerprint, config_key, scores, scored_at) VALUES (?, ?, ?, ?)')
+      .run(fingerprint, configKey, JSON.stringify(scores), new Date().toISOString());
   }
 
   #setStage(record: VersionRecord, to: Stage, reason: string, at: string): void {

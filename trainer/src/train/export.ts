@@ -1,0 +1,117 @@
+import { buildItemIndex, ITEM_INDEX_FILE } from '@recsys/core/ann/item-index';
+import { type ManifestInput, type MetricSet, metricSet } from '@recsys/core/bundle/manifest';
+import { type WrittenBundle, writeBundle } from '@recsys/core/bundle/writer';
+import { FALLBACK_PREFIX, GATE_PREFIX, MODEL_FILES, prefixed, prefixedScorerFiles } from '@recsys/core/model-files';
+import { BlendScorer } from '@recsys/core/recommender/blend';
+import { FactorScorer } from '@recsys/core/recommender/factors';
+import { ATTRIBUTE_FILES, recommenderFiles } from '@recsys/core/recommender/load';
+import type { Recommender } from '@recsys/core/recommender/recommender';
+import type { Scorer } from '@recsys/core/recommender/scorer';
+import type { FlatMetrics } from '../evaluate/report.ts';
+import type { Params } from './family.ts';
+import { type FitWindow, isoTime } from './window.ts';
+
+/** A fitted recommender on one window with its cold-start fallback. */
+export interface FittedModel {
+  window: FitWindow;
+  recommender: Recommender;
+  fallback: Scorer;
+}
+
+export interface ExportInput {
+  store: string;
+  modelName: string;
+  family: string;
+  params: Params;
+  /** Fit on train + validation: what serving answers with. */
+  serve: FittedModel;
+  /** Fit on train only: what the promotion gate scores (its cutoff precedes validation). */
+  gate: FittedModel;
+  metrics: { validation: FlatMetrics; test?: FlatMetrics; cold?: FlatMetrics };
+  testScoredFor: { fingerprint: string; config_key: string } | null;
+  parentVersion: string | null;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Writes the winner as one bundle (ARCHITECTURE.md): the serving recommender and its serving tables, the
+ * cold-start fallback, the train-only fit for the gate, and a usearch index over item embeddings when the
+ * model has them. The writer makes it atomic and verifiable.
+ */
+export async function exportBundle(input: ExportInput): Promise<WrittenBundle> {
+  const { serve, gate } = input;
+  const data = serve.window.data;
+  const files: Record<string, unknown> = {
+    ...recommenderFiles(serve.recommender),
+    ...prefixedScorerFiles(serve.fallback, FALLBACK_PREFIX),
+    ...servingTables(serve.window),
+    ...prefixed(withoutAttributes(recommenderFiles(gate.recommender)), GATE_PREFIX),
+    ...prefixedScorerFiles(gate.fallback, GATE_PREFIX + FALLBACK_PREFIX),
+  };
+  const embeddings = itemEmbeddings(serve.recommender.scorer);
+  let ann: Record<string, unknown> | null = null;
+  if (embeddings) {
+    const index = buildItemIndex(embeddings.vectors, embeddings.dims);
+    files[ITEM_INDEX_FILE] = index.toBuffer();
+    ann = index.settings;
+  }
+  const manifest: ManifestInput = {
+    model_type: input.family,
+    params: input.params,
+    dataset: {
+      fingerprint: data.manifest.fingerprint,
+      cutoffs: {
+        validation: data.manifest.cutoffs.validation,
+        test: data.manifest.cutoffs.test,
+        train_end: isoTime(gate.window.cutoff),
+        fit_end: isoTime(serve.window.cutoff),
+      },
+      fit_cutoff: isoTime(serve.window.cutoff),
+    },
+    metrics: {
+      validation: asMetricSet(input.metrics.validation),
+      ...(input.metrics.test ? { test: asMetricSet(input.metrics.test) } : {}),
+      ...(input.metrics.cold ? { cold: asMetricSet(input.metrics.cold) } : {}),
+    },
+    test_scored_for: input.testScoredFor,
+    parent_version: input.parentVersion,
+    extra: { ...input.extra, gate_fit_cutoff: isoTime(gate.window.cutoff), ann },
+  };
+  return writeBundle({ store: input.store, modelName: input.modelName, manifest, files: files as never });
+}
+
+function servingTables(window: FitWindow): Record<string, unknown> {
+  const { data } = window;
+  return {
+    [MODEL_FILES.userIds]: data.userIds,
+    [MODEL_FILES.items]: data.items,
+    [MODEL_FILES.popularity]: data.popularity.count,
+    [MODEL_FILES.trending]: data.popularity.trending,
+    [MODEL_FILES.meanRating]: data.popularity.meanRating,
+  };
+}
+
+/** The gate fit shares the serving fit's filter attributes; storing them twice would only cost bytes. */
+function withoutAttributes(files: Record<string, unknown>): Record<string, unknown> {
+  const attributeNames = new Set<string>(Object.values(ATTRIBUTE_FILES));
+  return Object.fromEntries(Object.entries(files).filter(([name]) => !attributeNames.has(name)));
+}
+
+/** Item vectors for the similarity index: a factor model's item factors, or those of a blend's factor part. */
+function itemEmbeddings(scorer: Scorer): { vectors: Float32Array; dims: number } | null {
+  if (scorer instanceof FactorScorer) return { vectors: scorer.model.itemFactors, dims: scorer.model.factors };
+  if (scorer instanceof BlendScorer) {
+    for (const part of scorer.parts) {
+      const found = itemEmbeddings(part.scorer);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function asMetricSet(flat: FlatMetrics): MetricSet {
+  const { ci, ...rest } = flat;
+  const values: Record<string, number> = {};
+  for (const [name, value] of Object.entries(rest)) if (typeof value === 'number') values[name] = value;
+  return metricSet(values, ci);
+}

@@ -1,0 +1,188 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { DatasetManifest, PreparedDataset } from '../data/dataset.ts';
+import { prepareDataset } from '../data/prepare.ts';
+import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
+import { evaluate } from '../evaluate/evaluate.ts';
+import { type FlatMetrics, sliceMetrics, warmMetrics } from '../evaluate/report.ts';
+import { Registry } from '../registry/registry.ts';
+import { exportBundle, type FittedModel } from './export.ts';
+import { familiesByName } from './families/index.ts';
+import { popularityFamily } from './families/popularity.ts';
+import type { ModelFamily, Params } from './family.ts';
+import {
+  DEFAULT_SELECTION,
+  type FittedTrial,
+  preferred,
+  recommenderFor,
+  type SelectionRule,
+  searchFamily,
+  type Trial,
+} from './search.ts';
+import { fitWindow, heldOutFor } from './window.ts';
+
+export interface TrainOptions {
+  /** A prepared dataset directory, or a raw source `recsys data prepare` accepts (prepared into the store). */
+  data: string;
+  store: string;
+  modelName?: string;
+  /** Family names; all of them when empty. */
+  families?: string[];
+  /** Candidates tried per family on validation. */
+  budget?: number;
+  selection?: SelectionRule;
+  parentVersion?: string | null;
+  onProgress?: (event: TrainProgress) => void;
+}
+
+export type TrainProgress =
+  | { stage: 'data'; message: string }
+  | { stage: 'search'; family: string; done: number; total: number; trial?: Trial }
+  | { stage: 'refit'; family: string }
+  | { stage: 'export'; message: string };
+
+/** One family's chosen configuration and its numbers (the `--json` "models" entries). */
+export interface FamilyReport {
+  params: Params;
+  validation: FlatMetrics;
+  test: FlatMetrics;
+  cold: FlatMetrics | null;
+  eligible: boolean;
+  trials: number;
+}
+
+export interface TrainResult {
+  version: string;
+  bundle: string;
+  best: string;
+  models: Record<string, FamilyReport>;
+  dataset: { dir: string; fingerprint: string };
+}
+
+export const DEFAULT_MODEL_NAME = 'movies';
+export const DEFAULT_BUDGET = 8;
+
+/**
+ * `recsys train`: search every family on validation (fit on train), choose the winner by the selection rule,
+ * refit each family's choice on train + validation and score it on test once, then export the winner as a
+ * bundle registered at stage None. Test never influences a choice (PROTOCOL.md step 4).
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const progress = options.onProgress ?? (() => {});
+  const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
+  const budget = options.budget ?? DEFAULT_BUDGET;
+  const rule = options.selection ?? DEFAULT_SELECTION;
+  const families = familiesByName(options.families);
+  const data = await loadData(options.data, options.store, (message) => progress({ stage: 'data', message }));
+  const trainWindow = fitWindow(data, 'train');
+  const refitWindow = fitWindow(data, 'fit');
+
+  // The cold-start path (popular / trending) is itself chosen on validation; every family's cold slice uses it.
+  const coldSearch = await searchFamily(popularityFamily, trainWindow, budget, { ...rule, minCoverage: 0 }, undefined);
+  const coldParams = coldSearch.best.params;
+  const trainFallback = coldSearch.best.scorer;
+  const fitFallback = await popularityFamily.fit(refitWindow, coldParams);
+  const trainColdStart = recommenderFor(trainFallback, trainWindow);
+  const fitColdStart = recommenderFor(fitFallback, refitWindow);
+
+  const chosen: { family: ModelFamily; best: FittedTrial; trials: number }[] = [];
+  for (const family of families) {
+    const { trials, best } = await searchFamily(
+      family,
+      trainWindow,
+      budget,
+      rule,
+      trainColdStart,
+      (trial, index, total) => progress({ stage: 'search', family: family.name, done: index + 1, total, trial }),
+    );
+    chosen.push({ family, best, trials: trials.length });
+  }
+  const winner = chosen.reduce((a, b) => (preferred(b.best, a.best, rule) ? b : a));
+
+  const registry = Registry.open(options.store);
+  try {
+    const models: Record<string, FamilyReport> = {};
+    let winnerServe: FittedModel | undefined;
+    for (const { family, best, trials } of chosen) {
+      progress({ stage: 'refit', family: family.name });
+      const scorer = await family.fit(refitWindow, best.params);
+      const recommender = recommenderFor(scorer, refitWindow);
+      const key = configKey(family.name, best.params);
+      let scored = registry.testScore<TestScore>(data.manifest.fingerprint, key);
+      if (!scored) {
+        const test = evaluate({ recommender, coldStart: fitColdStart, heldOut: heldOutFor(refitWindow) });
+        scored = { test: warmMetrics(test), cold: test.cold ? sliceMetrics(test.cold) : null };
+        registry.recordTestScore(data.manifest.fingerprint, key, scored);
+      }
+      models[family.name] = {
+        params: best.params,
+        validation: warmMetrics(best.evaluation),
+        ...scored,
+        eligible: best.evaluation.coverage['coverage@100'] >= rule.minCoverage,
+        trials,
+      };
+      if (family === winner.family) winnerServe = { window: refitWindow, recommender, fallback: fitFallback };
+    }
+
+    progress({ stage: 'export', message: `exporting ${winner.family.name}` });
+    const report = models[winner.family.name];
+    const written = await exportBundle({
+      store: options.store,
+      modelName,
+      family: winner.family.name,
+      params: winner.best.params,
+      serve: winnerServe!,
+      gate: { window: trainWindow, recommender: winner.best.recommender, fallback: trainFallback },
+      metrics: { validation: report.validation, test: report.test, ...(report.cold ? { cold: report.cold } : {}) },
+      testScoredFor: {
+        fingerprint: data.manifest.fingerprint,
+        config_key: configKey(winner.family.name, winner.best.params),
+      },
+      parentVersion: options.parentVersion ?? null,
+      extra: {
+        selection: { metric: rule.metric, min_coverage: rule.minCoverage, eligible: report.eligible },
+        cold_start: { family: 'popularity', params: coldParams },
+        families: Object.fromEntries(
+          Object.entries(models).map(([name, m]) => [
+            name,
+            { params: m.params, validation_ndcg_at_10: m.validation['ndcg@10'] },
+          ]),
+        ),
+      },
+    });
+    registry.register(written.manifest);
+    return {
+      version: written.version,
+      bundle: written.dir,
+      best: winner.family.name,
+      models,
+      dataset: { dir: data.dir, fingerprint: data.manifest.fingerprint },
+    };
+  } finally {
+    registry.close();
+  }
+}
+
+interface TestScore {
+  test: FlatMetrics;
+  cold: FlatMetrics | null;
+}
+
+/** The configuration's identity for "test is scored once per fingerprint and configuration". */
+export function configKey(family: string, params: Params): string {
+  const sorted = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`);
+  return `${family}(${sorted.join(',')})`;
+}
+
+async function loadData(source: string, store: string, say: (message: string) => void): Promise<PreparedDataset> {
+  if (existsSync(path.join(source, MANIFEST_FILE))) return readPrepared(source);
+  const out = path.join(store, 'datasets', path.basename(path.resolve(source)));
+  say(`preparing ${source} into ${out}`);
+  const manifest: DatasetManifest = await prepareDataset({ source, out });
+  say(
+    `prepared ${manifest.interactions.train}/${manifest.interactions.validation}/${manifest.interactions.test} interactions`,
+  );
+  return readPrepared(out);
+}
