@@ -94,6 +94,7 @@ export function trackerContract(open: () => Promise<Tracker>, scratch: () => str
       await run.logParams({ factors: 64 });
       await expect(run.logParams({ factors: 32 })).rejects.toThrow(/param "factors" is already "64"/);
       await expect(run.setTags({ 'bad@key': 'x' })).rejects.toThrow(TrackingError);
+      await expect(run.logParams({ 'als/../factors': 1 })).rejects.toThrow(/path segment/);
       await expect(run.logMetrics({ 'validation.mrr': Number.NaN })).rejects.toThrow(/expected a finite number/);
       await expect(run.logArtifact(path.join(scratch(), 'missing.bin'))).rejects.toThrow(/does not exist/);
       const note = path.join(scratch(), 'note.txt');

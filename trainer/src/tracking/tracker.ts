@@ -134,9 +134,11 @@ export function metricKey(name: string): string {
 
 /** Param and tag keys go to the backend as written, so they must already be valid everywhere. */
 export function checkKey(kind: 'param' | 'tag', key: string): string {
-  if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH) {
+  // MLflow also treats keys as file paths: `a/../b`, `/a` or `a//b` would name another key.
+  const pathLike = key.split('/').some((part) => part === '' || part === '.' || part === '..');
+  if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH || pathLike) {
     throw new TrackingError(
-      `${kind} key "${key}" is not accepted by MLflow: use at most ${MAX_KEY_LENGTH} letters, digits, "_", "-", ".", " " or "/"`,
+      `${kind} key "${key}" is not accepted by MLflow: use at most ${MAX_KEY_LENGTH} letters, digits, "_", "-", ".", " " or "/", with no empty, "." or ".." path segment`,
     );
   }
   return key;
