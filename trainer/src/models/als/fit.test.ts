@@ -175,6 +175,13 @@ describe('fitAls', () => {
     }
   });
 
+  it('refuses to be called again from its own onIteration', () => {
+    const nested = () =>
+      fitAls(data.train, { ...base, iterations: 1 }, { onIteration: () => fitAls(data.train, base) });
+    expect(nested).toThrow(/already running/);
+    expect(fitAls(data.train, { ...base, iterations: 1 }).userFactors.every(Number.isFinite)).toBe(true);
+  });
+
   it('refuses interactions without confidences and init factors of the wrong shape', () => {
     const { values: _dropped, ...noValues } = data.train;
     expect(() => fitAls(noValues, base)).toThrow(/confidences/);

@@ -1,31 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { type Csr, transpose } from '@recsys/core/csr';
 import { initialFactors } from './init.ts';
-import {
-  type AlsLayout,
-  type AlsViews,
-  alsMemory,
-  DONE,
-  FAILED,
-  GENERATION,
-  LOSS_SLOTS,
-  NEXT_CHUNK,
-  PHASE,
-  planLayout,
-  SUM_BLOCKS,
-} from './layout.ts';
-import {
-  alsKernelModule,
-  alsThread,
-  EXIT,
-  GRAM_ITEMS,
-  GRAM_USERS,
-  LOSS,
-  runPhase,
-  SOLVE_ITEMS,
-  SOLVE_USERS,
-} from './phases.ts';
+import { type AlsLayout, type AlsViews, alsMemory, LOSS_SLOTS, planLayout, SUM_BLOCKS } from './layout.ts';
+import { alsKernelModule, alsThread, GRAM_ITEMS, GRAM_USERS, LOSS, SOLVE_ITEMS, SOLVE_USERS } from './phases.ts';
+import { withHelpers } from './pool.ts';
 
 export interface AlsParams {
   factors: number;
@@ -51,16 +29,13 @@ export interface AlsModel {
   factors: number;
 }
 
-/** How long the main thread waits for a helper thread to pick up its first phase before giving up. */
-const WORKER_START_TIMEOUT_MS = 60_000;
-
 /**
  * Implicit-feedback ALS (Hu, Koren, Volinsky 2008) with implicit's conjugate-gradient solver.
  * `interactions` is users×items and its `values` are the confidences c_ui, read as implicit reads the
  * stored value: > 0 means preference 1 with confidence c_ui. Each iteration solves every user against
  * the item factors, then every item against the new user factors; the loss (when `onIteration` is
- * given) is implicit's `calculate_loss` after both halves. Synchronous: helper threads are driven with
- * Atomics over SharedArrayBuffers, and the calling thread does its share of every phase.
+ * given) is implicit's `calculate_loss` after both halves. Synchronous: `threads − 1` helper threads
+ * (pool.ts) share the work over one shared WebAssembly memory, and the calling thread does its share.
  */
 export function fitAls(interactions: Csr, params: AlsParams, opts: AlsOptions = {}): AlsModel {
   checkParams(interactions, params, opts);
@@ -78,40 +53,12 @@ export function fitAls(interactions: Csr, params: AlsParams, opts: AlsOptions = 
   const main = alsThread(module, memory, layout, 0);
   const views = main.views;
   loadProblem(views, layout, interactions, params, opts);
-  const workers: Worker[] = [];
-  for (let index = 1; index < threads; index++) {
-    const workerData = { module, memory, layout, index };
-    workers.push(new Worker(new URL('./worker.ts', import.meta.url), { workerData }));
-  }
-  let started = workers.length === 0;
-  const control = views.control;
-  const run = (phase: number): void => {
-    Atomics.store(control, PHASE, phase);
-    Atomics.store(control, NEXT_CHUNK, 0);
-    Atomics.store(control, DONE, 0);
-    Atomics.add(control, GENERATION, 1);
-    Atomics.notify(control, GENERATION);
-    if (phase === EXIT) return;
-    runPhase(main, phase);
-    const deadline = started ? Number.POSITIVE_INFINITY : Date.now() + WORKER_START_TIMEOUT_MS;
-    for (let done = Atomics.load(control, DONE); done < workers.length; done = Atomics.load(control, DONE)) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(
-          `ALS helper threads did not start within ${WORKER_START_TIMEOUT_MS / 1000} s; run with threads: 1 ` +
-            'or check that worker_threads can load trainer/src/models/als/worker.ts',
-        );
-      }
-      Atomics.wait(control, DONE, done, Math.min(left, 1_000));
-    }
-    started = true;
-    if (Atomics.load(control, FAILED) !== 0) throw new Error('an ALS helper thread failed (its error is on stderr)');
-  };
-  const gram = (phase: number): Float64Array => {
-    run(phase);
-    return sumGram(views, layout.k);
-  };
-  try {
+  withHelpers(threads - 1, { module, memory, layout }, (runOn) => {
+    const run = (phase: number) => runOn(phase, main);
+    const gram = (phase: number): Float64Array => {
+      run(phase);
+      return sumGram(views, layout.k);
+    };
     let itemGram: Float64Array | undefined;
     for (let iteration = 0; iteration < params.iterations; iteration++) {
       storeGram(views.gram, itemGram ?? gram(GRAM_ITEMS), layout.k, params.regularization);
@@ -127,10 +74,7 @@ export function fitAls(interactions: Csr, params: AlsParams, opts: AlsOptions = 
         opts.onIteration(iteration, sumLoss(views, itemGram, layout, interactions, params.regularization));
       }
     }
-  } finally {
-    run(EXIT);
-    for (const worker of workers) worker.unref();
-  }
+  });
   return {
     userFactors: unpad(views.userFactors, layout.users, layout.k, params.factors),
     itemFactors: unpad(views.itemFactors, layout.items, layout.k, params.factors),

@@ -30,17 +30,8 @@ export interface AlsLayout {
   lossPartials: number;
   /** Per thread: r, p, Ap (k f32 each). */
   scratch: number;
-  control: number;
   bytes: number;
 }
-
-/** [generation, phase, next chunk, threads done, failed]. */
-export const GENERATION = 0;
-export const PHASE = 1;
-export const NEXT_CHUNK = 2;
-export const DONE = 3;
-export const FAILED = 4;
-const CONTROL_SLOTS = 5;
 
 /** Fixed so the block sums (and so the factors) are identical whatever the thread count. */
 export const SUM_BLOCKS = 16;
@@ -82,7 +73,6 @@ export function planLayout(
     gramPartials: take(SUM_BLOCKS * k * k * 4),
     lossPartials: take(SUM_BLOCKS * LOSS_SLOTS * 8),
     scratch: take(threads * 3 * k * 4),
-    control: take(CONTROL_SLOTS * 4),
     bytes: 0,
   };
   plan.bytes = Math.ceil(at / PAGE) * PAGE;
@@ -106,7 +96,6 @@ export interface AlsViews {
   gram: Float32Array;
   gramPartials: Float32Array;
   lossPartials: Float64Array;
-  control: Int32Array;
 }
 
 export function alsViews(memory: WasmMemory, l: AlsLayout): AlsViews {
@@ -124,6 +113,5 @@ export function alsViews(memory: WasmMemory, l: AlsLayout): AlsViews {
     gram: new Float32Array(buffer, l.gram, l.k * l.k),
     gramPartials: new Float32Array(buffer, l.gramPartials, SUM_BLOCKS * l.k * l.k),
     lossPartials: new Float64Array(buffer, l.lossPartials, SUM_BLOCKS * LOSS_SLOTS),
-    control: new Int32Array(buffer, l.control, CONTROL_SLOTS),
   };
 }

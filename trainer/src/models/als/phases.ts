@@ -1,5 +1,5 @@
 import { ALS_KERNEL_WASM_BASE64 } from './kernel-wasm.ts';
-import { type AlsLayout, type AlsViews, alsViews, LOSS_SLOTS, NEXT_CHUNK, SUM_BLOCKS } from './layout.ts';
+import { type AlsLayout, type AlsViews, alsViews, LOSS_SLOTS, SUM_BLOCKS } from './layout.ts';
 import { lossRows } from './loss.ts';
 import { compileWasm, instantiateWasm, type WasmMemory, type WasmModule } from './wasm.ts';
 
@@ -14,7 +14,6 @@ export const SOLVE_ITEMS = 2;
 export const GRAM_USERS = 3;
 export const GRAM_ITEMS = 4;
 export const LOSS = 5;
-export const EXIT = 6;
 
 /**
  * Rows per solve chunk: small enough to balance two threads on power-law rows, large enough that the
@@ -73,12 +72,13 @@ function blockRange(rows: number, block: number): [number, number] {
   return [Math.floor((block * rows) / SUM_BLOCKS), Math.floor(((block + 1) * rows) / SUM_BLOCKS)];
 }
 
-export function runPhase(t: AlsThread, phase: number): void {
+/** Runs chunks of `phase` until none are left, taking chunk numbers from the shared counter `control[slot]`. */
+export function runPhase(t: AlsThread, phase: number, control: Int32Array, slot: number): void {
   const { layout: l, views: v, kernel } = t;
   const k = l.k;
   const rowBytes = k * 4;
   for (;;) {
-    const chunk = Atomics.add(v.control, NEXT_CHUNK, 1);
+    const chunk = Atomics.add(control, slot, 1);
     if (phase === SOLVE_USERS || phase === SOLVE_ITEMS) {
       const users = phase === SOLVE_USERS;
       const rows = users ? l.users : l.items;
