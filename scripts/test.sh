@@ -15,7 +15,7 @@ failed_any=0
 
 prepare_tier() {
   case "$1" in
-    integration) [ -x scripts/python-env.sh ] && scripts/python-env.sh >/dev/null ;;
+    integration) scripts/python-env.sh >/dev/null && scripts/mlflow-env.sh >/dev/null ;;
     browser) scripts/system-deps.sh chromium ;;
     *) true ;;
   esac

@@ -1,7 +1,8 @@
-import type { PrepareProgress } from '@recsys/trainer/data/prepare';
 import { prepareDataset } from '@recsys/trainer/data/prepare';
 import { synthesize } from '@recsys/trainer/data/synth';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { nonNegativeInteger, positiveInteger } from '../options.ts';
+import { progressReporter } from '../progress.ts';
 
 /** `recsys data prepare` and `recsys data synth`. */
 export function registerData(program: Command): void {
@@ -25,7 +26,11 @@ export function registerData(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout', false)
     .action(async (options: { source: string; out: string; iterative: boolean; json: boolean }) => {
       const progress = progressReporter();
-      const manifest = await prepareDataset({ ...options, onProgress: progress.update }).finally(progress.done);
+      const manifest = await prepareDataset({
+        ...options,
+        onProgress: (p) =>
+          progress.update({ ...p, detail: p.stage === 'download' ? `${(p.done / 1e6).toFixed(1)} MB` : undefined }),
+      }).finally(progress.done);
       const summary = {
         layout: manifest.layout,
         interactions: manifest.interactions,
@@ -79,43 +84,4 @@ export function registerData(program: Command): void {
         );
       },
     );
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/** A progress bar redrawn in place on a terminal; one plain line per stage otherwise (logs, CI). */
-function progressReporter(): { update: (progress: PrepareProgress) => void; done: () => void } {
-  const stream = process.stderr;
-  let lastStage = '';
-  let drawn = false;
-  return {
-    update: ({ stage, done, total }) => {
-      if (stream.isTTY) {
-        const share = total > 0 ? Math.min(1, done / total) : 0;
-        const width = 30;
-        const filled = Math.round(share * width);
-        const amount = stage === 'download' ? `${(done / 1e6).toFixed(1)} MB` : `${Math.round(share * 100)}%`;
-        stream.write(`\r${stage.padEnd(9)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${amount}   `);
-        drawn = true;
-      } else if (stage !== lastStage) {
-        stream.write(`${stage}...\n`);
-      }
-      lastStage = stage;
-    },
-    done: () => {
-      if (drawn) stream.write('\n');
-    },
-  };
 }

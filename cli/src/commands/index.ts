@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import { registerData } from './data.ts';
 import { registerLogs } from './logs.ts';
+import { registerModels } from './models.ts';
+import { registerPromote } from './promote.ts';
 import { registerServe } from './serve.ts';
+import { registerTrain } from './train.ts';
 
 // Each command family lives in its own module and registers itself here, in the order `--help` lists them.
 export function registerCommands(program: Command): void {
   registerData(program);
+  registerTrain(program);
+  registerPromote(program);
+  registerModels(program);
   registerServe(program);
   registerLogs(program);
 }

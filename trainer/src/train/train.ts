@@ -140,6 +140,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       },
       parentVersion: options.parentVersion ?? null,
       extra: {
+        dataset_dir: path.resolve(data.dir),
         selection: { metric: rule.metric, min_coverage: rule.minCoverage, eligible: report.eligible },
         cold_start: { family: 'popularity', params: coldParams },
         families: Object.fromEntries(

@@ -1,0 +1,115 @@
+import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
+import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
+import type { Command } from 'commander';
+import { commaList, positiveInteger, printJson } from '../options.ts';
+import { progressReporter } from '../progress.ts';
+
+/** `recsys train`: search on validation, refit, score test once, export the winner as a bundle (stage None). */
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'Search each model family on validation (fit on train), choose the best NDCG@10 among candidates with ' +
+        'coverage@100 >= the floor, refit on train+validation, score test once, and export the winner as a bundle.',
+    )
+    .requiredOption(
+      '--data <dir>',
+      'a prepared dataset (recsys data prepare), or a raw MovieLens source to prepare first',
+    )
+    .requiredOption('--store <dir>', 'the artifact store: bundles and the model registry')
+    .option('--model <name>', 'the model name in the store', DEFAULT_MODEL_NAME)
+    .option('--models <families>', 'comma-separated model families to search (default: all)', commaList)
+    .option('--budget <n>', 'candidates tried per family on validation', positiveInteger, DEFAULT_BUDGET)
+    .option(
+      '--min-coverage <share>',
+      'validation coverage@100 a candidate needs to win',
+      parseShare,
+      DEFAULT_SELECTION.minCoverage,
+    )
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(
+      async (options: {
+        data: string;
+        store: string;
+        model: string;
+        models?: string[];
+        budget: number;
+        minCoverage: number;
+        json: boolean;
+      }) => {
+        const progress = progressReporter();
+        const result = await train({
+          data: options.data,
+          store: options.store,
+          modelName: options.model,
+          families: options.models,
+          budget: options.budget,
+          selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
+          onProgress: (event) => {
+            if (event.stage === 'search') {
+              progress.update({
+                stage: 'search',
+                done: event.done,
+                total: event.total,
+                detail: `${event.family} ${event.done}/${event.total}`,
+              });
+            } else {
+              progress.update({
+                stage: event.stage,
+                done: 1,
+                total: 1,
+                detail: 'family' in event ? event.family : event.message,
+              });
+            }
+          },
+        }).finally(progress.done);
+        if (options.json) {
+          printJson({
+            version: result.version,
+            bundle: result.bundle,
+            best: result.best,
+            models: Object.fromEntries(
+              Object.entries(result.models).map(([name, m]) => [
+                name,
+                { params: m.params, validation: m.validation, test: m.test, cold: m.cold },
+              ]),
+            ),
+          });
+          return;
+        }
+        process.stdout.write(trainTable(result));
+      },
+    );
+}
+
+const COLUMNS = ['ndcg@10', 'recall@20', 'hit_rate@10', 'mrr', 'coverage@100'] as const;
+
+function trainTable(result: TrainResult): string {
+  const lines = [`exported ${result.best} as ${result.version} (${result.bundle})`, ''];
+  const header = ['family', 'split', ...COLUMNS, 'ndcg@10 95% CI'];
+  const rows: string[][] = [];
+  for (const [name, m] of Object.entries(result.models)) {
+    for (const split of ['validation', 'test'] as const) {
+      const metrics = m[split];
+      const ci = metrics.ci['ndcg@10'];
+      rows.push([
+        split === 'validation' ? `${name}${name === result.best ? ' *' : ''}${m.eligible ? '' : ' (cov<floor)'}` : '',
+        split,
+        ...COLUMNS.map((c) => (metrics[c] as number).toFixed(4)),
+        `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]`,
+      ]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  lines.push(format(header), ...rows.map(format), '');
+  for (const [name, m] of Object.entries(result.models)) lines.push(`${name}: ${JSON.stringify(m.params)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function parseShare(value: string): number {
+  const share = Number(value);
+  if (!(share >= 0 && share <= 1))
+    throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
+  return share;
+}

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { decidePromotion, type PromotionDecision } from '@recsys/core/promotion/gate';
+import { DEFAULT_POLICY, type PromotionPolicy } from '@recsys/core/promotion/policy';
+import { readPrepared } from '../data/prepared.ts';
+import { type GateEvaluation, scoreGate } from '../gate/score.ts';
+import { Registry } from '../registry/registry.ts';
+import { candidateContender, openVersion, productionContender } from './contender.ts';
+
+export interface PromoteOptions {
+  store: string;
+  modelName: string;
+  version: string;
+  policy?: PromotionPolicy;
+  /** The prepared dataset whose validation holds the gate window; by default the one the candidate was trained on. */
+  data?: string;
+  dryRun?: boolean;
+}
+
+export interface PromoteResult {
+  decision: PromotionDecision;
+  /** Paired per-user scores behind the decision (MovieLens user ids), for anyone who wants to recompute it. */
+  evaluation: GateEvaluation | null;
+  applied: boolean;
+}
+
+/**
+ * `recsys promote`: scores the candidate (train-only fit) and Production on the gate window, applies the
+ * policy, and — unless dry-run — moves stages (None → Staging → Production, or Archived when retained),
+ * records the decision, and rewrites the Production pointer serving follows.
+ */
+export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const registry = Registry.open(options.store);
+  try {
+    const record = registry.get(options.modelName, options.version);
+    if (!record) {
+      throw new Error(
+        `${options.modelName} has no registered version "${options.version}" in ${options.store}; \`recsys models list\` shows them`,
+      );
+    }
+    const candidateBundle = await openVersion(options.store, options.modelName, options.version);
+    const candidate = candidateContender(candidateBundle);
+    const dataDir = options.data ?? String(candidateBundle.manifest.extra.dataset_dir ?? '');
+    if (!dataDir || !existsSync(dataDir)) {
+      throw new Error(
+        `the gate needs the prepared dataset ${options.version} was trained on (${dataDir || 'not recorded'}); pass --data <dir>`,
+      );
+    }
+    const data = readPrepared(dataDir);
+    if (data.manifest.fingerprint !== candidateBundle.manifest.dataset.fingerprint) {
+      throw new Error(
+        `--data ${dataDir} is not the dataset ${options.version} was trained on (fingerprint ${data.manifest.fingerprint.slice(0, 12)}… vs ${candidateBundle.manifest.dataset.fingerprint.slice(0, 12)}…)`,
+      );
+    }
+
+    const current = registry.production(options.modelName);
+    let decision: PromotionDecision;
+    let evaluation: GateEvaluation | null = null;
+    if (!current || current.version === options.version) {
+      // No Production to compare with: the decision still records the candidate's numbers on the window.
+      evaluation = scoreGate(data, candidate, candidate);
+      decision = decidePromotion(policy, evaluation.candidate, null, evaluation.window);
+    } else {
+      const production = productionContender(
+        await openVersion(options.store, options.modelName, current.version),
+        candidate.fitCutoff,
+      );
+      evaluation = scoreGate(data, candidate, production);
+      decision = decidePromotion(policy, evaluation.candidate, evaluation.production, evaluation.window);
+    }
+
+    if (!options.dryRun) {
+      registry.transition(options.modelName, options.version, 'Staging', 'candidate under the promotion gate');
+      registry.recordDecision(options.modelName, decision);
+      if (decision.verdict === 'promote') {
+        registry.transition(options.modelName, options.version, 'Production', decision.summary);
+      } else {
+        registry.transition(options.modelName, options.version, 'Archived', decision.summary);
+      }
+    }
+    return { decision, evaluation, applied: !options.dryRun };
+  } finally {
+    registry.close();
+  }
+}
