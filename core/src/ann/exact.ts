@@ -60,25 +60,36 @@ export class ExactCosine {
     return this.#unit.slice(item * this.dims, (item + 1) * this.dims);
   }
 
+  /** Cosine similarity of a query vector and item `item`. */
+  similarity(query: Float32Array, item: number): number {
+    return this.#dot(query, item * this.dims) * this.#queryScale(query);
+  }
+
   topK(query: Float32Array, k: number, filter: CandidateFilter = {}): SimilarItems {
-    if (query.length !== this.dims) {
-      throw new Error(`query vector has ${query.length} dims, the item embeddings have ${this.dims}`);
-    }
-    let norm = 0;
-    for (let d = 0; d < this.dims; d++) norm += query[d] * query[d];
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const unit = this.#unit;
+    const scale = this.#queryScale(query);
     const scores = this.#scores;
-    for (let i = 0, base = 0; i < this.items; i++, base += this.dims) {
-      let dot = 0;
-      for (let d = 0; d < this.dims; d++) dot += unit[base + d] * query[d];
-      scores[i] = dot * scale;
-    }
+    for (let i = 0, base = 0; i < this.items; i++, base += this.dims) scores[i] = this.#dot(query, base) * scale;
     const ranking: Ranking = topK(scores, k, {
       movieIds: this.#itemOrder,
       exclude: filter.exclude,
       allowed: filter.allowed,
     });
     return { items: ranking.items, similarities: ranking.scores };
+  }
+
+  #queryScale(query: Float32Array): number {
+    if (query.length !== this.dims) {
+      throw new Error(`query vector has ${query.length} dims, the item embeddings have ${this.dims}`);
+    }
+    let norm = 0;
+    for (let d = 0; d < this.dims; d++) norm += query[d] * query[d];
+    return norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  }
+
+  #dot(query: Float32Array, base: number): number {
+    const unit = this.#unit;
+    let dot = 0;
+    for (let d = 0; d < this.dims; d++) dot += unit[base + d] * query[d];
+    return dot;
   }
 }

@@ -7,7 +7,8 @@ import { writeBundle } from '../bundle/writer.ts';
 import { tempDir } from '../testing/fixtures.ts';
 import { ExactCosine } from './exact.ts';
 import { buildItemIndex, ITEM_INDEX_FILE, loadItemIndex } from './item-index.ts';
-import { clusteredEmbeddings, overlapRecall } from './synthetic.ts';
+import { overlapRecall } from './recall.ts';
+import { clusteredEmbeddings } from './synthetic.ts';
 
 const dims = 32;
 const items = 3000;

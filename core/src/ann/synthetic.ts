@@ -33,12 +33,3 @@ export function clusteredEmbeddings(options: ClusteredOptions): Float32Array {
   }
   return out;
 }
-
-/** Share of `exact` found in `approximate` (recall@k with k = exact.length). */
-export function overlapRecall(approximate: Uint32Array, exact: Uint32Array): number {
-  if (exact.length === 0) return 1;
-  const found = new Set(approximate);
-  let hits = 0;
-  for (const item of exact) if (found.has(item)) hits++;
-  return hits / exact.length;
-}
