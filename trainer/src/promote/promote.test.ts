@@ -1,0 +1,83 @@
+import { readProductionPointer } from '@recsys/core/registry/pointer';
+import { tempDir } from '@recsys/core/testing/fixtures';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPrepared } from '../data/prepared.ts';
+import { gateEvents } from '../gate/window.ts';
+import { Registry } from '../registry/registry.ts';
+import { earlierSnapshot, syntheticDataset } from '../testing/synthetic.ts';
+import { train } from '../train/train.ts';
+import { candidateContender, openVersion, productionContender } from './contender.ts';
+import { promote } from './promote.ts';
+
+const scratch = tempDir();
+const store = `${scratch.dir}/store`;
+let prepared: string;
+let earlier: string;
+
+beforeAll(async () => {
+  const source = await syntheticDataset(scratch.dir);
+  prepared = source.prepared;
+  earlier = await earlierSnapshot(source.raw, 0.6, scratch.dir);
+}, 120_000);
+afterAll(() => scratch.cleanup());
+
+const secondsOf = (iso: string) => Date.parse(iso) / 1000;
+
+describe('the promotion gate window', () => {
+  it('scores the candidate in its train-only fit, on validation interactions strictly after both cutoffs', async () => {
+    const production = await train({ data: prepared, store, families: ['itemknn'], budget: 1 });
+    const candidate = await train({ data: prepared, store, families: ['als'], budget: 1 });
+    const data = readPrepared(prepared);
+    const candidateBundle = await openVersion(store, 'movies', candidate.version);
+    const contender = candidateContender(candidateBundle);
+    expect(contender.recommender.catalogue.seen.indptr).toEqual(data.train.indptr);
+    expect(contender.recommender.catalogue.seen.indices).toEqual(data.train.indices);
+    expect(contender.fitCutoff).toBe(data.events.time[data.manifest.interactions.train - 1]);
+
+    // Same data: Production's deployed fit saw the validation period, so its train-only fit is scored instead.
+    const productionBundle = await openVersion(store, 'movies', production.version);
+    const rival = productionContender(productionBundle, contender.fitCutoff);
+    expect(rival.fitCutoff).toBeLessThan(secondsOf(productionBundle.manifest.dataset.fit_cutoff));
+    const window = gateEvents(data, [contender.fitCutoff, rival.fitCutoff]);
+    for (let e = window.first; e < window.end; e++) {
+      expect(data.events.time[e]).toBeGreaterThan(contender.fitCutoff);
+      expect(data.events.time[e]).toBeGreaterThan(rival.fitCutoff);
+    }
+    expect(window.first).toBeGreaterThanOrEqual(data.manifest.interactions.train);
+  }, 60_000);
+
+  it('scores a Production fit on older data as deployed, when it ends before the candidate validation', async () => {
+    const oldStore = `${scratch.dir}/old-store`;
+    const old = await train({ data: earlier, store: oldStore, families: ['itemknn'], budget: 1 });
+    const data = readPrepared(prepared);
+    const oldBundle = await openVersion(oldStore, 'movies', old.version);
+    const trainCutoff = data.events.time[data.manifest.interactions.train - 1];
+    const deployed = secondsOf(oldBundle.manifest.dataset.fit_cutoff);
+    expect(deployed).toBeLessThanOrEqual(trainCutoff);
+    const rival = productionContender(oldBundle, trainCutoff);
+    expect(rival.fitCutoff).toBe(deployed);
+    const window = gateEvents(data, [trainCutoff, rival.fitCutoff]);
+    for (let e = window.first; e < window.end; e++)
+      expect(data.events.time[e]).toBeGreaterThan(Math.max(trainCutoff, deployed));
+  }, 60_000);
+
+  it('promotes the first version, then retains a worse one and names the failing rule', async () => {
+    const promoteStore = `${scratch.dir}/promote-store`;
+    const good = await train({ data: prepared, store: promoteStore, families: ['als'], budget: 1 });
+    const first = await promote({ store: promoteStore, modelName: 'movies', version: good.version });
+    expect(first.decision.verdict).toBe('promote');
+    expect(readProductionPointer(promoteStore, 'movies')).toBe(good.version);
+
+    const worse = await train({ data: prepared, store: promoteStore, families: ['popularity'], budget: 1 });
+    const dry = await promote({ store: promoteStore, modelName: 'movies', version: worse.version, dryRun: true });
+    expect(dry.applied).toBe(false);
+    const second = await promote({ store: promoteStore, modelName: 'movies', version: worse.version });
+    expect(second.decision.verdict).toBe('retain');
+    expect(second.decision.failed_rules.some((rule) => rule.startsWith('ndcg@10'))).toBe(true);
+    expect(readProductionPointer(promoteStore, 'movies')).toBe(good.version);
+    const registry = Registry.open(promoteStore);
+    expect(registry.get('movies', worse.version)!.stage).toBe('Archived');
+    expect(registry.decisions('movies').map((d) => d.decision.verdict)).toEqual(['promote', 'retain']);
+    registry.close();
+  }, 60_000);
+});

@@ -1,0 +1,72 @@
+import { readBundle } from '@recsys/core/bundle/reader';
+import { tempDir } from '@recsys/core/testing/fixtures';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPrepared } from '../data/prepared.ts';
+import { Registry } from '../registry/registry.ts';
+import { syntheticDataset } from '../testing/synthetic.ts';
+import { configKey, type TrainResult, train } from './train.ts';
+
+const scratch = tempDir();
+let prepared: string;
+let first: TrainResult;
+
+beforeAll(async () => {
+  ({ prepared } = await syntheticDataset(scratch.dir));
+  first = await train({
+    data: prepared,
+    store: `${scratch.dir}/store`,
+    families: ['popularity', 'itemknn', 'als'],
+    budget: 2,
+  });
+}, 120_000);
+afterAll(() => scratch.cleanup());
+
+describe('recsys train', () => {
+  it('exports a verifiable bundle registered at stage None, with the dataset fingerprint and both fits', async () => {
+    const bundle = await readBundle(first.bundle);
+    const data = readPrepared(prepared);
+    expect(bundle.manifest.dataset.fingerprint).toBe(data.manifest.fingerprint);
+    expect(bundle.manifest.model_type).toBe(first.best);
+    expect(bundle.has('scorer.json') && bundle.has('gate.scorer.json') && bundle.has('fallback.scorer.json')).toBe(
+      true,
+    );
+    expect(Date.parse(String(bundle.manifest.extra.gate_fit_cutoff))).toBeLessThan(
+      Date.parse(bundle.manifest.dataset.fit_cutoff),
+    );
+    const registry = Registry.open(`${scratch.dir}/store`);
+    expect(registry.get('movies', first.version)!.stage).toBe('None');
+    registry.close();
+  });
+
+  it('chooses the best validation NDCG@10 among families meeting the coverage floor', () => {
+    const eligible = Object.entries(first.models).filter(([, m]) => m.eligible);
+    const pool = eligible.length > 0 ? eligible : Object.entries(first.models);
+    const best = pool.reduce((a, b) =>
+      (b[1].validation['ndcg@10'] as number) > (a[1].validation['ndcg@10'] as number) ? b : a,
+    );
+    expect(first.best).toBe(best[0]);
+  });
+
+  it('learns the hidden tastes: ALS beats all-time popularity by a clear margin on structured synthetic data', async () => {
+    const store = `${scratch.dir}/store-als`;
+    const { als } = (await train({ data: prepared, store, families: ['als'], budget: 3 })).models;
+    // Budget 1 tries only the first popularity candidate: all-time counts.
+    const { popularity } = (await train({ data: prepared, store, families: ['popularity'], budget: 1 })).models;
+    expect(popularity.params.window).toBeNull();
+    expect(als.test['ndcg@10'] as number).toBeGreaterThan(1.5 * (popularity.test['ndcg@10'] as number));
+    expect(als.test['recall@20'] as number).toBeGreaterThan(1.5 * (popularity.test['recall@20'] as number));
+  }, 120_000);
+
+  it('scores test once per fingerprint and configuration: a rerun reads the first score back', async () => {
+    const again = await train({ data: prepared, store: `${scratch.dir}/store`, families: ['itemknn'], budget: 2 });
+    const registry = Registry.open(`${scratch.dir}/store`);
+    const fingerprint = readPrepared(prepared).manifest.fingerprint;
+    const stored = registry.testScore<{ test: Record<string, number> }>(
+      fingerprint,
+      configKey('itemknn', again.models.itemknn.params),
+    );
+    registry.close();
+    expect(stored!.test['ndcg@10']).toBe(again.models.itemknn.test['ndcg@10']);
+    expect(again.models.itemknn.test).toEqual(first.models.itemknn.test);
+  }, 120_000);
+});
