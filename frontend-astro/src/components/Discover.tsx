@@ -1,0 +1,235 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type {
+  InteractionsResponse,
+  Movie,
+  MoviesResponse,
+  PopularResponse,
+  ScoredMovie,
+  SimilarResponse,
+} from '../lib/api-types.ts';
+import { fetchApi } from '../lib/client-api.ts';
+import { displayTitle, joinTitles } from '../lib/format.ts';
+import type { ApiProblem } from '../lib/problem.ts';
+import { ErrorNotice } from './ErrorNotice.tsx';
+import { MovieList } from './MovieList.tsx';
+
+type Load<T> =
+  | { kind: 'idle' }
+  | { kind: 'loading' }
+  | { kind: 'done'; value: T }
+  | { kind: 'failed'; problem: ApiProblem };
+
+const SEARCH_DELAY_MS = 250;
+const MAX_SEEDS = 10;
+
+/** Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes. */
+export default function Discover({ similarCount = 12 }: { similarCount?: number }) {
+  const [query, setQuery] = useState('');
+  const [candidates, setCandidates] = useState<Load<{ label: string; movies: Movie[] }>>({ kind: 'loading' });
+  const [seeds, setSeeds] = useState<Movie[]>([]);
+  const [similar, setSimilar] = useState<Load<{ seeds: Movie[]; movies: ScoredMovie[] }>>({ kind: 'idle' });
+  const [userId, setUserId] = useState('');
+  const [saved, setSaved] = useState<Load<{ userId: number; accepted: number }>>({ kind: 'idle' });
+  const searchRun = useRef(0);
+
+  useEffect(() => {
+    const run = ++searchRun.current;
+    const q = query.trim();
+    setCandidates({ kind: 'loading' });
+    const timer = setTimeout(
+      async () => {
+        const result = q
+          ? await fetchApi<MoviesResponse>(`/movies?q=${encodeURIComponent(q)}&limit=12`)
+          : await fetchApi<PopularResponse>('/popular?limit=12');
+        if (run !== searchRun.current) return;
+        if (!result.ok) return setCandidates({ kind: 'failed', problem: result.problem });
+        const movies = 'movies' in result.data ? result.data.movies : [];
+        setCandidates({ kind: 'done', value: { label: q ? `Titles matching “${q}”` : 'Popular picks', movies } });
+      },
+      q ? SEARCH_DELAY_MS : 0,
+    );
+    return () => clearTimeout(timer);
+  }, [query]);
+
+  const addSeed = (movie: Movie) => {
+    if (seeds.length >= MAX_SEEDS || seeds.some((s) => s.movie_id === movie.movie_id)) return;
+    setSeeds([...seeds, movie]);
+    setSaved({ kind: 'idle' });
+  };
+  const removeSeed = (movieId: number) => {
+    setSeeds(seeds.filter((s) => s.movie_id !== movieId));
+    setSaved({ kind: 'idle' });
+  };
+
+  const findSimilar = async () => {
+    if (seeds.length === 0) return;
+    const asked = seeds;
+    setSimilar({ kind: 'loading' });
+    const result = await fetchApi<SimilarResponse>('/similar', {
+      movie_ids: asked.map((s) => s.movie_id),
+      k: similarCount,
+    });
+    setSimilar(
+      result.ok
+        ? { kind: 'done', value: { seeds: asked, movies: result.data.recommendations } }
+        : { kind: 'failed', problem: result.problem },
+    );
+  };
+
+  const saveLikes = async (event: Event) => {
+    event.preventDefault();
+    const id = Number(userId);
+    if (!Number.isInteger(id) || id < 1) {
+      return setSaved({
+        kind: 'failed',
+        problem: {
+          status: 400,
+          code: 'invalid_user',
+          message: 'Enter your user id: a whole number from 1 up.',
+          request_id: null,
+        },
+      });
+    }
+    setSaved({ kind: 'loading' });
+    const result = await fetchApi<InteractionsResponse>(
+      '/interactions',
+      seeds.map((s) => ({ user_id: id, movie_id: s.movie_id, rating: 5 })),
+    );
+    setSaved(
+      result.ok
+        ? { kind: 'done', value: { userId: id, accepted: result.data.accepted } }
+        : { kind: 'failed', problem: result.problem },
+    );
+  };
+
+  const seedTitles = (list: Movie[]) => joinTitles(list.map((s) => displayTitle(s)));
+  return (
+    <div class="discover">
+      <section aria-labelledby="pick-heading" class="panel">
+        <h2 id="pick-heading">1. Pick movies you like</h2>
+        <label for="title-search">Search titles</label>
+        <input
+          id="title-search"
+          type="search"
+          autocomplete="off"
+          placeholder="e.g. star"
+          value={query}
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+        />
+        <div aria-live="polite" aria-busy={candidates.kind === 'loading'}>
+          {candidates.kind === 'loading' && <p class="loading">Searching…</p>}
+          {candidates.kind === 'failed' && <ErrorNotice problem={candidates.problem} />}
+          {candidates.kind === 'done' && candidates.value.movies.length === 0 && (
+            <p class="empty">No titles match “{query.trim()}”. Try a shorter or different word.</p>
+          )}
+          {candidates.kind === 'done' && candidates.value.movies.length > 0 && (
+            <>
+              <h3 class="list-heading">{candidates.value.label}</h3>
+              <ul class="candidates" data-testid="candidates">
+                {candidates.value.movies.map((movie) => {
+                  const picked = seeds.some((s) => s.movie_id === movie.movie_id);
+                  return (
+                    <li key={movie.movie_id}>
+                      <button
+                        type="button"
+                        class="pick"
+                        aria-pressed={picked}
+                        disabled={picked || seeds.length >= MAX_SEEDS}
+                        onClick={() => addSeed(movie)}
+                      >
+                        {picked ? 'Picked: ' : 'Pick '}
+                        {displayTitle(movie)}
+                        {movie.year !== null && ` (${movie.year})`}
+                      </button>
+                    </li>
+                  );
+                })}
+              </ul>
+            </>
+          )}
+        </div>
+      </section>
+
+      <section aria-labelledby="seeds-heading" class="panel">
+        <h2 id="seeds-heading">2. Your picks</h2>
+        {seeds.length === 0 ? (
+          <p class="empty">Nothing picked yet. Pick one or more movies above.</p>
+        ) : (
+          <ul class="seeds" data-testid="seeds">
+            {seeds.map((s) => (
+              <li key={s.movie_id}>
+                <span>{displayTitle(s)}</span>
+                <button
+                  type="button"
+                  class="remove"
+                  aria-label={`Remove ${displayTitle(s)}`}
+                  onClick={() => removeSeed(s.movie_id)}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <button
+          type="button"
+          class="primary"
+          disabled={seeds.length === 0 || similar.kind === 'loading'}
+          onClick={findSimilar}
+        >
+          Find similar movies
+        </button>
+        {seeds.length > 0 && (
+          <form class="save-likes" onSubmit={saveLikes}>
+            <label for="likes-user">Your user id</label>
+            <input
+              id="likes-user"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              value={userId}
+              onInput={(e) => setUserId((e.target as HTMLInputElement).value)}
+            />
+            <button type="submit" disabled={saved.kind === 'loading'}>
+              I liked these
+            </button>
+            <div class="save-likes-status" aria-live="polite">
+              {saved.kind === 'loading' && <p class="loading">Saving…</p>}
+              {saved.kind === 'failed' && <ErrorNotice problem={saved.problem} />}
+              {saved.kind === 'done' && (
+                <p class="success" role="status">
+                  Saved {saved.value.accepted} likes. <a href={`/?user=${saved.value.userId}`}>See your For-you list</a>
+                  , now based on them.
+                </p>
+              )}
+            </div>
+          </form>
+        )}
+      </section>
+
+      <section
+        aria-labelledby="similar-heading"
+        class="panel wide"
+        aria-live="polite"
+        aria-busy={similar.kind === 'loading'}
+      >
+        <h2 id="similar-heading">3. Similar movies</h2>
+        {similar.kind === 'idle' && <p class="empty">Pick movies, then choose “Find similar movies”.</p>}
+        {similar.kind === 'loading' && <p class="loading">Finding movies like {seedTitles(seeds)}…</p>}
+        {similar.kind === 'failed' && <ErrorNotice problem={similar.problem} />}
+        {similar.kind === 'done' && (
+          <>
+            <p class="because" data-testid="because">
+              Because you liked {seedTitles(similar.value.seeds)}
+            </p>
+            {similar.value.movies.length === 0 ? (
+              <p class="empty">No similar movies found for these picks. Try different ones.</p>
+            ) : (
+              <MovieList movies={similar.value.movies} label={`Similar to ${seedTitles(similar.value.seeds)}`} />
+            )}
+          </>
+        )}
+      </section>
+    </div>
+  );
+}

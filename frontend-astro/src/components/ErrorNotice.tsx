@@ -1,0 +1,17 @@
+import { type ApiProblem, describeProblem } from '../lib/problem.ts';
+
+/** A failed API call as a person reads it: what happened and what to do, never a stack trace. */
+export function ErrorNotice({ problem, retryHref }: { problem: ApiProblem; retryHref?: string }) {
+  const { title, detail } = describeProblem(problem);
+  return (
+    <div class="notice notice-error" role="alert" data-testid="error-notice" data-code={problem.code}>
+      <p class="notice-title">{title}</p>
+      <p>{detail}</p>
+      {retryHref && (
+        <p>
+          <a href={retryHref}>Try again</a>
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const siteRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `astro build` of the site: the same production build `make start` runs. */
+export function buildSite(): void {
+  const astroBin = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('astro/package.json')),
+    'bin/astro.mjs',
+  );
+  execFileSync(process.execPath, [astroBin, 'build', '--silent'], {
+    cwd: siteRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface RunningSite {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs the built site's standalone server against the API at `apiUrl`, and waits until it answers. */
+export async function startSite(apiUrl: string): Promise<RunningSite> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [path.join(siteRoot, 'dist/server/entry.mjs')], {
+    cwd: siteRoot,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), RECSYS_API_URL: apiUrl },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the site exited with ${child.exitCode} before answering:\n${stderr}`);
+    const up = await fetch(`${url}/404-probe`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`the site did not answer on ${url} within 20 s:\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
