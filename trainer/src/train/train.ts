@@ -6,6 +6,8 @@ import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
 import { evaluate } from '../evaluate/evaluate.ts';
 import { type FlatMetrics, sliceMetrics, warmMetrics } from '../evaluate/report.ts';
 import { Registry } from '../registry/registry.ts';
+import { trackerForStore } from '../tracking/for-store.ts';
+import type { Tracker } from '../tracking/tracker.ts';
 import { exportBundle, type FittedModel } from './export.ts';
 import { familiesByName } from './families/index.ts';
 import { popularityFamily } from './families/popularity.ts';
@@ -19,6 +21,7 @@ import {
   searchFamily,
   type Trial,
 } from './search.ts';
+import { type TrackingReport, trackTraining } from './track.ts';
 import { fitWindow, heldOutFor } from './window.ts';
 
 export interface TrainOptions {
@@ -32,6 +35,8 @@ export interface TrainOptions {
   budget?: number;
   selection?: SelectionRule;
   parentVersion?: string | null;
+  /** Where runs are tracked; by default the store's (embedded, or MLflow when RECSYS_TRACKING_URI is set). */
+  tracker?: Tracker;
   onProgress?: (event: TrainProgress) => void;
 }
 
@@ -57,6 +62,7 @@ export interface TrainResult {
   best: string;
   models: Record<string, FamilyReport>;
   dataset: { dir: string; fingerprint: string };
+  tracking: TrackingReport;
 }
 
 export const DEFAULT_MODEL_NAME = 'movies';
@@ -86,6 +92,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const fitColdStart = recommenderFor(fitFallback, refitWindow);
 
   const chosen: { family: ModelFamily; best: FittedTrial; trials: number }[] = [];
+  const allTrials: Trial[] = [...coldSearch.trials];
   for (const family of families) {
     const { trials, best } = await searchFamily(
       family,
@@ -96,6 +103,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       (trial, index, total) => progress({ stage: 'search', family: family.name, done: index + 1, total, trial }),
     );
     chosen.push({ family, best, trials: trials.length });
+    allTrials.push(...trials);
   }
   const winner = chosen.reduce((a, b) => (preferred(b.best, a.best, rule) ? b : a));
 
@@ -152,7 +160,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       },
     });
     registry.register(written.manifest);
+    const tracker = options.tracker ?? trackerForStore(options.store);
+    const tracking = await trackTraining(tracker, {
+      experiment: modelName,
+      modelName,
+      version: written.version,
+      bundleDir: written.dir,
+      fingerprint: data.manifest.fingerprint,
+      trials: allTrials,
+      winner: { family: winner.family.name, ...report },
+    }).finally(() => (options.tracker ? undefined : tracker.close()));
     return {
+      tracking,
       version: written.version,
       bundle: written.dir,
       best: winner.family.name,

@@ -1,0 +1,85 @@
+import type { FlatMetrics } from '../evaluate/report.ts';
+import type { Tracker } from '../tracking/tracker.ts';
+import type { Params } from './family.ts';
+import type { Trial } from './search.ts';
+
+/** What a tracker was told about one `recsys train`, for the result and the CLI. */
+export interface TrackingReport {
+  backend: 'embedded' | 'mlflow';
+  run_id: string | null;
+  /** Set when the backend could not take everything; the spool keeps it for `resend`. */
+  error: string | null;
+}
+
+export interface TrainRecord {
+  experiment: string;
+  modelName: string;
+  version: string;
+  bundleDir: string;
+  fingerprint: string;
+  trials: Trial[];
+  winner: { family: string; params: Params; validation: FlatMetrics; test: FlatMetrics; cold: FlatMetrics | null };
+}
+
+/**
+ * R9: every candidate the search tried becomes a run (params + validation metrics), and the exported winner
+ * a run with its test and cold numbers, the bundle as artifacts (manifest, embeddings, index) and a model
+ * version at stage None. Tracking mirrors; the store's registry decides — so a tracker failure is reported,
+ * kept in its spool, and never undoes the export.
+ */
+export async function trackTraining(tracker: Tracker, record: TrainRecord): Promise<TrackingReport> {
+  const tags = {
+    dataset_fingerprint: record.fingerprint,
+    model_name: record.modelName,
+    bundle_version: record.version,
+  };
+  let runId: string | null = null;
+  try {
+    for (const trial of record.trials) {
+      const run = await tracker.startRun({
+        experiment: record.experiment,
+        runName: `${trial.family} trial`,
+        tags: { ...tags, kind: 'trial' },
+      });
+      await run.logParams({ family: trial.family, ...paramValues(trial.params) });
+      await run.logMetrics(prefixed('validation', numbers(trial.evaluation.warm.metrics)));
+      await run.logMetrics(prefixed('validation', numbers(trial.evaluation.coverage)));
+      await run.end('FINISHED');
+    }
+    const run = await tracker.startRun({
+      experiment: record.experiment,
+      runName: `${record.winner.family} ${record.version}`,
+      tags: { ...tags, kind: 'export' },
+    });
+    await run.logParams({ family: record.winner.family, ...paramValues(record.winner.params) });
+    await run.logMetrics({
+      ...prefixed('validation', numbers(record.winner.validation)),
+      ...prefixed('test', numbers(record.winner.test)),
+      ...(record.winner.cold ? prefixed('cold', numbers(record.winner.cold)) : {}),
+    });
+    await run.logArtifact(record.bundleDir, 'bundle');
+    await run.end('FINISHED');
+    runId = run.runId;
+    await tracker.registerVersion({
+      modelName: record.modelName,
+      runId,
+      version: record.version,
+      artifactPath: 'bundle',
+    });
+    return { backend: tracker.backend, run_id: runId, error: null };
+  } catch (err) {
+    return { backend: tracker.backend, run_id: runId, error: (err as Error).message };
+  }
+}
+
+function paramValues(params: Params): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v === null ? 'null' : v]));
+}
+
+function numbers(values: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number'));
+}
+
+function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
