@@ -38,7 +38,7 @@ export function registerPromote(program: Command): void {
         json: boolean;
       }) => {
         const policy = options.policy ? readPolicy(options.policy) : undefined;
-        const { decision, applied } = await promote({
+        const { decision, applied, tracking_error } = await promote({
           store: options.store,
           modelName: options.model,
           version: options.version,
@@ -56,9 +56,12 @@ export function registerPromote(program: Command): void {
             candidate_version: decision.candidate_version,
             production_version: decision.production_version,
             applied,
+            tracking_error,
           });
           return;
         }
+        if (tracking_error)
+          process.stderr.write(`recsys: the tracker did not take the stage moves: ${tracking_error}\n`);
         process.stdout.write(decisionTable(decision, applied));
       },
     );

@@ -5,6 +5,7 @@ import { readPrepared } from '../data/prepared.ts';
 import { gateEvents } from '../gate/window.ts';
 import { Registry } from '../registry/registry.ts';
 import { earlierSnapshot, syntheticDataset } from '../testing/synthetic.ts';
+import { trackerForStore } from '../tracking/for-store.ts';
 import { train } from '../train/train.ts';
 import { candidateContender, openVersion, productionContender } from './contender.ts';
 import { promote } from './promote.ts';
@@ -79,5 +80,11 @@ describe('the promotion gate window', () => {
     expect(registry.get('movies', worse.version)!.stage).toBe('Archived');
     expect(registry.decisions('movies').map((d) => d.decision.verdict)).toEqual(['promote', 'retain']);
     registry.close();
+    // The tracker mirrors the registry's stages (and the alias that follows Production).
+    const tracker = trackerForStore(promoteStore, '');
+    expect((await tracker.getVersion('movies', good.version)).stage).toBe('Production');
+    expect((await tracker.getVersion('movies', good.version)).aliases).toContain('production');
+    expect((await tracker.getVersion('movies', worse.version)).stage).toBe('Archived');
+    await tracker.close();
   }, 60_000);
 });

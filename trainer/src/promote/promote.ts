@@ -4,6 +4,8 @@ import { DEFAULT_POLICY, type PromotionPolicy } from '@recsys/core/promotion/pol
 import { readPrepared } from '../data/prepared.ts';
 import { type GateEvaluation, scoreGate } from '../gate/score.ts';
 import { Registry } from '../registry/registry.ts';
+import { trackerForStore } from '../tracking/for-store.ts';
+import type { Tracker } from '../tracking/tracker.ts';
 import { candidateContender, openVersion, productionContender } from './contender.ts';
 
 export interface PromoteOptions {
@@ -14,6 +16,8 @@ export interface PromoteOptions {
   /** The prepared dataset whose validation holds the gate window; by default the one the candidate was trained on. */
   data?: string;
   dryRun?: boolean;
+  /** Mirrors the stage moves; by default the store's tracker (embedded, or MLflow when RECSYS_TRACKING_URI is set). */
+  tracker?: Tracker;
 }
 
 export interface PromoteResult {
@@ -21,6 +25,8 @@ export interface PromoteResult {
   /** Paired per-user scores behind the decision (MovieLens user ids), for anyone who wants to recompute it. */
   evaluation: GateEvaluation | null;
   applied: boolean;
+  /** Set when the tracker could not mirror the stage moves (the registry has them; the spool keeps the rest). */
+  tracking_error: string | null;
 }
 
 /**
@@ -69,17 +75,33 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       decision = decidePromotion(policy, evaluation.candidate, evaluation.production, evaluation.window);
     }
 
-    if (!options.dryRun) {
-      registry.transition(options.modelName, options.version, 'Staging', 'candidate under the promotion gate');
-      registry.recordDecision(options.modelName, decision);
-      if (decision.verdict === 'promote') {
-        registry.transition(options.modelName, options.version, 'Production', decision.summary);
-      } else {
-        registry.transition(options.modelName, options.version, 'Archived', decision.summary);
-      }
-    }
-    return { decision, evaluation, applied: !options.dryRun };
+    if (options.dryRun) return { decision, evaluation, applied: false, tracking_error: null };
+    const finalStage = decision.verdict === 'promote' ? 'Production' : 'Archived';
+    registry.transition(options.modelName, options.version, 'Staging', 'candidate under the promotion gate');
+    registry.recordDecision(options.modelName, decision);
+    registry.transition(options.modelName, options.version, finalStage, decision.summary);
+    const tracker = options.tracker ?? trackerForStore(options.store);
+    const tracking_error = await mirrorStages(tracker, options.modelName, options.version, finalStage).finally(() =>
+      options.tracker ? undefined : tracker.close(),
+    );
+    return { decision, evaluation, applied: true, tracking_error };
   } finally {
     registry.close();
+  }
+}
+
+/** The registry decided; the tracker mirrors None → Staging → Production | Archived, and its failure loses nothing. */
+async function mirrorStages(
+  tracker: Tracker,
+  modelName: string,
+  version: string,
+  finalStage: 'Production' | 'Archived',
+): Promise<string | null> {
+  try {
+    await tracker.transitionStage({ modelName, version, stage: 'Staging' });
+    await tracker.transitionStage({ modelName, version, stage: finalStage });
+    return null;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
