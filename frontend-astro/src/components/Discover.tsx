@@ -21,30 +21,46 @@ type Load<T> =
 
 const SEARCH_DELAY_MS = 250;
 const MAX_SEEDS = 10;
+const POPULAR_PICKS = 'Popular picks';
+export const PICK_COUNT = 12;
 
 /** Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes. */
-export default function Discover({ similarCount = 12 }: { similarCount?: number }) {
+export default function Discover({
+  similarCount = 12,
+  popularPicks,
+}: {
+  similarCount?: number;
+  popularPicks?: Movie[];
+}) {
   const [query, setQuery] = useState('');
-  const [candidates, setCandidates] = useState<Load<{ label: string; movies: Movie[] }>>({ kind: 'loading' });
+  const [candidates, setCandidates] = useState<Load<{ label: string; movies: Movie[] }>>(
+    popularPicks ? { kind: 'done', value: { label: POPULAR_PICKS, movies: popularPicks } } : { kind: 'loading' },
+  );
   const [seeds, setSeeds] = useState<Movie[]>([]);
   const [similar, setSimilar] = useState<Load<{ seeds: Movie[]; movies: ScoredMovie[] }>>({ kind: 'idle' });
   const [userId, setUserId] = useState('');
   const [saved, setSaved] = useState<Load<{ userId: number; accepted: number }>>({ kind: 'idle' });
   const searchRun = useRef(0);
+  // The server rendered the popular picks already; the first empty query need not fetch them again.
+  const rendered = useRef(popularPicks !== undefined);
 
   useEffect(() => {
     const run = ++searchRun.current;
     const q = query.trim();
+    if (rendered.current) {
+      rendered.current = false;
+      if (q === '') return;
+    }
     setCandidates({ kind: 'loading' });
     const timer = setTimeout(
       async () => {
         const result = q
-          ? await fetchApi<MoviesResponse>(`/movies?q=${encodeURIComponent(q)}&limit=12`)
-          : await fetchApi<PopularResponse>('/popular?limit=12');
+          ? await fetchApi<MoviesResponse>(`/movies?q=${encodeURIComponent(q)}&limit=${PICK_COUNT}`)
+          : await fetchApi<PopularResponse>(`/popular?limit=${PICK_COUNT}`);
         if (run !== searchRun.current) return;
         if (!result.ok) return setCandidates({ kind: 'failed', problem: result.problem });
         const movies = 'movies' in result.data ? result.data.movies : [];
-        setCandidates({ kind: 'done', value: { label: q ? `Titles matching “${q}”` : 'Popular picks', movies } });
+        setCandidates({ kind: 'done', value: { label: q ? `Titles matching “${q}”` : POPULAR_PICKS, movies } });
       },
       q ? SEARCH_DELAY_MS : 0,
     );
