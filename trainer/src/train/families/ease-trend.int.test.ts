@@ -1,3 +1,6 @@
+import { readBundle } from '@recsys/core/bundle/reader';
+import { writeBundle } from '@recsys/core/bundle/writer';
+import { loadRecommender, recommenderFiles } from '@recsys/core/recommender/load';
 import { ml100kDir, tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedDataset } from '../../data/dataset.ts';
@@ -5,7 +8,7 @@ import { prepareDataset } from '../../data/prepare.ts';
 import { readPrepared } from '../../data/prepared.ts';
 import { fitVelocityTrend } from '../../models/ease/trend.ts';
 import { runTrial } from '../search.ts';
-import { type FitWindow, fitWindow, windowItems } from '../window.ts';
+import { type FitWindow, fitWindow, isoTime, windowItems } from '../window.ts';
 import { EASE_TREND_DEFAULT, easeTrendFamily } from './ease-trend.ts';
 
 const source = ml100kDir();
@@ -87,4 +90,36 @@ describe.skipIf(!source)('EASE + velocity trend on MovieLens 100K matches the re
       }
     });
   }
+
+  it('serves the same top-100 from a written bundle (itemknn + popularity blend) for every user with fit history', async () => {
+    const window = fitWindow(data, 'fit');
+    const trial = await runTrial(easeTrendFamily, EASE_TREND_DEFAULT, window, undefined);
+    const { dir } = await writeBundle({
+      store: `${temp.dir}/store`,
+      modelName: 'ease-trend',
+      manifest: {
+        model_type: trial.scorer.kind,
+        params: EASE_TREND_DEFAULT,
+        dataset: {
+          fingerprint: data.manifest.fingerprint,
+          cutoffs: { validation: data.manifest.cutoffs.validation, test: data.manifest.cutoffs.test },
+          fit_cutoff: isoTime(window.cutoff),
+        },
+        metrics: { validation: { 'ndcg@10': trial.evaluation.warm.metrics['ndcg@10'] } },
+        test_scored_for: null,
+        parent_version: null,
+      },
+      files: recommenderFiles(trial.recommender),
+    });
+    const served = loadRecommender(await readBundle(dir));
+    let users = 0;
+    for (let user = 0; user < window.interactions.rows; user++) {
+      if (!trial.recommender.knowsUser(user)) continue;
+      users++;
+      expect([...served.recommend(user, 100).items], `user ${user}`).toEqual([
+        ...trial.recommender.recommend(user, 100).items,
+      ]);
+    }
+    expect(users).toBe(806);
+  });
 });
