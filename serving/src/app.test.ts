@@ -260,6 +260,10 @@ describe('the service around the endpoints', () => {
     const wrong = await get('/recommend');
     expect(wrong.status).toBe(405);
     expect(wrong.body.error.code).toBe('method_not_allowed');
+    expect(wrong.headers.get('allow')).toBe('POST');
+    const options = await call(base, 'OPTIONS', '/movies/3');
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toContain('GET');
   });
 
   it('exposes Prometheus metrics', async () => {

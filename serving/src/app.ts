@@ -15,6 +15,7 @@ import type { ServingMetrics } from './metrics.ts';
 import { cors } from './middleware/cors.ts';
 import { errorBodies } from './middleware/error.ts';
 import { DEFAULT_BODY_LIMIT, jsonBody } from './middleware/json-body.ts';
+import { methodGuard } from './middleware/method-guard.ts';
 import { requestMetrics } from './middleware/metrics.ts';
 import { requestId } from './middleware/request-id.ts';
 import { requestLogging } from './middleware/request-log.ts';
@@ -39,7 +40,7 @@ export interface AppOptions {
   onServerError?: (err: unknown, requestId: string) => void;
 }
 
-/** The serving app, read top to bottom: request id → errors → metrics → log → CORS → body → validate → route. */
+/** The serving app, read top to bottom: request id → errors → metrics → log → CORS → method → body → validate → route. */
 export function createApp(options: AppOptions): Koa {
   const deps: RouteDeps = {
     slot: options.slot,
@@ -69,9 +70,9 @@ export function createApp(options: AppOptions): Koa {
   app.use(requestMetrics(options.metrics));
   app.use(requestLogging(options.requestLog));
   app.use(cors(options.corsOrigins ?? []));
+  app.use(methodGuard(router));
   app.use(jsonBody(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
   // Errors are answered by errorBodies; koa's default handler would print them a second time.
   app.silent = true;
   return app;

@@ -88,7 +88,7 @@ describe.skipIf(!source)('the API on real bundles (ml-100k)', () => {
       ['wrong types', { user_id: '1', k: '5' }, undefined, 400],
       ['unknown fields', { user_id: 1, limit: 5 }, undefined, 400],
       ['malformed JSON', undefined, '{"user_id": 1', 400],
-      ['an oversize body', undefined, JSON.stringify({ user_id: 1, genres: ['x'.repeat(70_000)] }), 413],
+      ['an oversize body', undefined, JSON.stringify({ user_id: 1, genres: ['x'.repeat(300_000)] }), 413],
     ])('rejects %s with a clear 4xx', async (_name, body, raw, status) => {
       const res = await post('/recommend', body, raw === undefined ? undefined : { raw });
       expect(res.status).toBe(status);

@@ -30,7 +30,7 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 8080)
     .option('--log-dir <dir>', 'request and event logs, one file of each per process (default: <store>/../logs)')
     .option('--cors-origin <origin...>', 'browser origins allowed to call the API', [])
-    .option('--body-limit <size>', 'largest request body accepted', bytes, 64 * 1024)
+    .option('--body-limit <size>', 'largest request body accepted', bytes, 256 * 1024)
     .option('--retention-days <days>', 'days of request log kept (at least 7)', Number, 7)
     .action(
       async (options: {

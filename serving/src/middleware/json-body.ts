@@ -1,7 +1,8 @@
 import type { Middleware } from 'koa';
 import { ApiError } from '../api/errors.ts';
 
-export const DEFAULT_BODY_LIMIT = 64 * 1024;
+// Room for the largest valid body (a batch of 1,000 interactions is about 100 KB), so a body over the limit is never valid.
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 /**
  * Reads a JSON request body into `ctx.state.rawBody` for methods that carry one: only application/json, at most
