@@ -8,8 +8,8 @@ VAR ?= var
 .PHONY: start test test-% bench install lint typecheck format clean
 
 ## start: the whole system on one machine (prepares data, trains if no model exists, serves, prints the URLs)
-start: install
-	@$(NODE_ENV_SH) && $(RECSYS) data prepare --source $(ML100K) --out $(VAR)/data/ml-100k
+start:
+	@VAR=$(VAR) ML100K=$(ML100K) scripts/start.sh
 
 ## test: static checks and every test tier, with each tier's wall time at the end
 test:
