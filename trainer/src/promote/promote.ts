@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { decidePromotion, type PromotionDecision } from '@recsys/core/promotion/gate';
 import { DEFAULT_POLICY, type PromotionPolicy } from '@recsys/core/promotion/policy';
 import { readPrepared } from '../data/prepared.ts';
@@ -81,7 +83,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     registry.recordDecision(options.modelName, decision);
     registry.transition(options.modelName, options.version, finalStage, decision.summary);
     const tracker = options.tracker ?? trackerForStore(options.store);
-    const tracking_error = await mirrorStages(tracker, options.modelName, options.version, finalStage).finally(() =>
+    const tracking_error = await mirrorDecision(tracker, options.modelName, decision, finalStage).finally(() =>
       options.tracker ? undefined : tracker.close(),
     );
     return { decision, evaluation, applied: true, tracking_error };
@@ -90,18 +92,40 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   }
 }
 
-/** The registry decided; the tracker mirrors None → Staging → Production | Archived, and its failure loses nothing. */
-async function mirrorStages(
+/**
+ * The registry decided; the tracker records the decision (a run with every metric and the decision as an
+ * artifact) and mirrors None → Staging → Production | Archived. A tracker failure loses nothing.
+ */
+async function mirrorDecision(
   tracker: Tracker,
   modelName: string,
-  version: string,
+  decision: PromotionDecision,
   finalStage: 'Production' | 'Archived',
 ): Promise<string | null> {
+  const version = decision.candidate_version;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'recsys-decision-'));
   try {
+    const run = await tracker.startRun({
+      experiment: modelName,
+      runName: `promotion ${version}`,
+      tags: { kind: 'promotion', verdict: decision.verdict, bundle_version: version, model_name: modelName },
+    });
+    const metrics: Record<string, number> = {};
+    for (const m of decision.metrics) {
+      metrics[`gate.candidate.${m.name}`] = m.candidate;
+      if (m.production !== null) metrics[`gate.production.${m.name}`] = m.production;
+    }
+    await run.logMetrics(metrics);
+    const file = path.join(scratch, 'decision.json');
+    writeFileSync(file, `${JSON.stringify(decision, null, 2)}\n`);
+    await run.logArtifact(file, 'promotion');
+    await run.end('FINISHED');
     await tracker.transitionStage({ modelName, version, stage: 'Staging' });
     await tracker.transitionStage({ modelName, version, stage: finalStage });
     return null;
   } catch (err) {
     return (err as Error).message;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -60,12 +60,9 @@ export async function trackTraining(tracker: Tracker, record: TrainRecord): Prom
     await run.logArtifact(record.bundleDir, 'bundle');
     await run.end('FINISHED');
     runId = run.runId;
-    await tracker.registerVersion({
-      modelName: record.modelName,
-      runId,
-      version: record.version,
-      artifactPath: 'bundle',
-    });
+    // logArtifact keeps the directory's name: the bundle lands at bundle/<version>/.
+    const artifactPath = `bundle/${record.version}`;
+    await tracker.registerVersion({ modelName: record.modelName, runId, version: record.version, artifactPath });
     return { backend: tracker.backend, run_id: runId, error: null };
   } catch (err) {
     return { backend: tracker.backend, run_id: runId, error: (err as Error).message };

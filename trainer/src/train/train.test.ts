@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrepared } from '../data/prepared.ts';
 import { Registry } from '../registry/registry.ts';
 import { syntheticDataset } from '../testing/synthetic.ts';
+import { trackerForStore } from '../tracking/for-store.ts';
 import { configKey, type TrainResult, train } from './train.ts';
 
 const scratch = tempDir();
@@ -36,6 +37,18 @@ describe('recsys train', () => {
     const registry = Registry.open(`${scratch.dir}/store`);
     expect(registry.get('movies', first.version)!.stage).toBe('None');
     registry.close();
+  });
+
+  it('tracks the export: params, validation and test metrics, the bundle as artifacts, a model version', async () => {
+    expect(first.tracking.error).toBeNull();
+    const tracker = trackerForStore(`${scratch.dir}/store`, '');
+    const run = await tracker.getRun(first.tracking.run_id!);
+    expect(run.params.family).toBe(first.best);
+    expect(run.metrics.test_ndcg_at_10).toBe(first.models[first.best].test['ndcg@10']);
+    expect(await tracker.listArtifacts(run.run_id)).toContain(`bundle/${first.version}/manifest.json`);
+    expect((await tracker.getVersion('movies', first.version)).source).toContain(`bundle/${first.version}`);
+    expect((await tracker.getVersion('movies', first.version)).stage).toBe('None');
+    await tracker.close();
   });
 
   it('chooses the best validation NDCG@10 among families meeting the coverage floor', () => {
