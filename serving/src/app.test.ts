@@ -50,7 +50,7 @@ describe('POST /recommend', () => {
     expect(res.body.source).toBe('popular');
     expect(res.body.reason).toMatch(/no interactions/);
     expect(res.body.recommendations.every((r: { genres: string[] }) => r.genres.includes('Comedy'))).toBe(true);
-    const expected = synthetic.model.popular(4, 'all', { genres: ['Comedy'] });
+    const expected = synthetic.model.coldStart(4, { genres: ['Comedy'] });
     expect(res.body.recommendations.map((r: { movie_id: number }) => r.movie_id)).toEqual([...expected.movieIds]);
   });
 

@@ -1,17 +1,12 @@
+import { MODEL_FILES } from '@recsys/core/model-files';
 import type { Catalogue } from '@recsys/core/recommender/catalogue';
 import type { MovieInfo } from './handle.ts';
 
 /**
  * What serving reads from a bundle beyond the recommender's own files (core's `recommenderFiles`): the user id
- * map, movie metadata and the popularity tables. Names follow the prepared dataset's, so the trainer's export
- * copies them as they are.
+ * map, movie metadata and the popularity tables, under core's MODEL_FILES names (the trainer's export writes them).
  */
-export const SERVING_FILES = {
-  userIds: 'users.id.u32',
-  items: 'items.json',
-  popularity: 'popularity.count.u32',
-  trending: 'popularity.trending.u32',
-} as const;
+export const SERVING_FILES = MODEL_FILES;
 
 export interface ServingTables {
   /** MovieLens user id per user index of the fit data. */
@@ -24,7 +19,7 @@ export interface ServingTables {
   trending?: Uint32Array;
 }
 
-/** The serving tables as bundle files, to add to `recommenderFiles(...)` when exporting a model. */
+/** The serving tables as bundle files, as the trainer's export writes them (for bundles written in tests). */
 export function servingFiles(tables: ServingTables): Record<string, Uint32Array | MovieInfo[]> {
   const files: Record<string, Uint32Array | MovieInfo[]> = {
     [SERVING_FILES.userIds]: tables.userIds,

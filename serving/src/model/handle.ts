@@ -50,6 +50,8 @@ export interface ModelHandle {
   /** Fold-in: a user the model has not seen, from movies they liked (all must satisfy `knowsMovie`). */
   recommendFromLiked(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies;
   similar(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies;
+  /** The cold-start fallback for a user with nothing to go on (the bundle's fallback: popular or trending). */
+  coldStart(k: number, query: ItemQuery): ScoredMovies;
   popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies;
   movie(movieId: number): MovieInfo | undefined;
   /** Title search (case-insensitive substring), most popular first; all movies when `text` is empty. */

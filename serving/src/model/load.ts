@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type Bundle, readBundle } from '@recsys/core/bundle/reader';
+import { loadFallback } from '@recsys/core/model-files';
 import { loadRecommender } from '@recsys/core/recommender/load';
 import { PopularityScorer } from '@recsys/core/recommender/popularity';
 import { Recommender } from '@recsys/core/recommender/recommender';
@@ -19,7 +20,7 @@ export function modelFromBundle(bundle: Bundle): RecommenderModel {
   for (const name of [SERVING_FILES.userIds, SERVING_FILES.items]) {
     if (!bundle.has(name)) {
       throw new Error(
-        `${where} has no ${name}, which serving needs to answer in MovieLens ids; re-export it with servingFiles(...) from @recsys/serving/model/bundle-files`,
+        `${where} has no ${name}, which serving needs to answer in MovieLens ids; re-export it with recsys train (core MODEL_FILES)`,
       );
     }
   }
@@ -36,6 +37,8 @@ export function modelFromBundle(bundle: Bundle): RecommenderModel {
         attributes,
       )
     : undefined;
+  // The cold-start fallback the trainer chose on cold users (popular or trending); plain popularity when absent.
+  const coldStart = loadFallback(bundle, catalogue, recommender) ?? popular;
   return new RecommenderModel({
     info: {
       name: manifest.model_name,
@@ -45,6 +48,7 @@ export function modelFromBundle(bundle: Bundle): RecommenderModel {
       loaded_at: new Date().toISOString(),
     },
     recommender,
+    coldStart,
     popular,
     trending,
     userIds: bundle.u32(SERVING_FILES.userIds),

@@ -7,7 +7,9 @@ export interface RecommenderModelParts {
   info: ModelInfo;
   /** The model's own scoring path (core): personalised, fold-in and similar. */
   recommender: Recommender;
-  /** Popularity over the same catalogue: the cold-start fallback and `/popular?window=all`. */
+  /** What a user with nothing gets (the bundle's fallback scorer): popular or trending, genre-filtered. */
+  coldStart: Recommender;
+  /** Popularity over the same catalogue: `/popular?window=all` and the order of title search. */
   popular: Recommender;
   /** Recent popularity for `/popular?window=trending`; absent when the bundle has no trending table. */
   trending?: Recommender;
@@ -78,6 +80,10 @@ export class RecommenderModel implements ModelHandle {
 
   similar(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies {
     return this.#movies(this.#parts.recommender.similar(this.#items(movieIds), k, options(query)));
+  }
+
+  coldStart(k: number, query: ItemQuery): ScoredMovies {
+    return this.#movies(this.#parts.coldStart.recommendFromLiked(new Uint32Array(0), k, options(query)));
   }
 
   popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies {

@@ -65,5 +65,5 @@ function answerFor(model: ModelHandle, history: UserHistory, userId: number, k: 
       : history.has(userId)
         ? `user ${userId} is new to model ${model.info.version} and has not liked (rated 4 or more) a movie it knows yet; showing popular movies`
         : `user ${userId} is new to model ${model.info.version} and has posted no interactions; showing popular movies (POST /interactions to personalise)`;
-  return { source: 'popular', reason, ranked: model.popular(k, 'all', query) };
+  return { source: 'popular', reason, ranked: model.coldStart(k, query) };
 }

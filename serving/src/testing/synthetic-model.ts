@@ -68,6 +68,7 @@ export function syntheticModel(options: { users?: number; items?: number; versio
       loaded_at: new Date().toISOString(),
     },
     recommender: new Recommender(scorer, catalogue, attributes),
+    coldStart: new Recommender(new PopularityScorer(counts, { variant: 'all_time' }), catalogue, attributes),
     popular: new Recommender(new PopularityScorer(counts, { variant: 'all_time' }), catalogue, attributes),
     trending: new Recommender(
       new PopularityScorer(trendingCounts, { variant: 'trending', window: 0.5 }),
