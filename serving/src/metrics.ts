@@ -16,7 +16,7 @@ export interface ServingMetrics {
 
 export function createServingMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'recsys_process_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'recsys_' });
   const registers = [registry];
   const modelInfo = new Gauge({
     name: 'recsys_model_info',

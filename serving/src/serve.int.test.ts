@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { writeProductionPointer } from '@recsys/core/registry/pointer';
+import { tempDir } from '@recsys/core/testing/fixtures';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveModelName, serve } from './serve.ts';
+import { writeCatalogueBundle } from './testing/catalogue-bundle.ts';
+import { call } from './testing/http.ts';
+
+const SHAPE = { users: 300, items: 400, perUser: 20, factors: 8 };
+
+describe('serve(): startup, readiness and restarts', () => {
+  const temp = tempDir('recsys-serve-');
+  let store: string;
+  let version: string;
+  beforeAll(async () => {
+    store = path.join(temp.dir, 'store');
+    ({ version } = await writeCatalogueBundle(store, 'movies', SHAPE));
+  });
+  afterAll(() => temp.cleanup());
+  const quiet = { say: () => {} };
+
+  it('refuses to start without a version to serve, and names the ways out', async () => {
+    await expect(serve({ store, port: 0, logDir: path.join(temp.dir, 'l0'), ...quiet })).rejects.toThrow(
+      /no Production version.*--version.*--follow/s,
+    );
+    await expect(serve({ store, follow: true, version, port: 0, ...quiet })).rejects.toThrow(/exclude each other/);
+    expect(resolveModelName(store)).toBe('movies');
+    mkdirSync(path.join(temp.dir, 'empty'));
+    expect(() => resolveModelName(path.join(temp.dir, 'empty'))).toThrow(/no model bundles/);
+  });
+
+  it('with --follow and no Production yet: alive, not ready, then ready once the pointer appears', async () => {
+    const running = await serve({
+      store,
+      follow: true,
+      port: 0,
+      pollMs: 50,
+      logDir: path.join(temp.dir, 'l1'),
+      ...quiet,
+    });
+    try {
+      expect((await call(running.url, 'GET', '/health')).body.ready).toBe(false);
+      expect((await call(running.url, 'GET', '/ready')).status).toBe(503);
+      expect((await call(running.url, 'POST', '/recommend', { user_id: 1 })).status).toBe(503);
+      writeProductionPointer(store, 'movies', version);
+      const deadline = Date.now() + 5000;
+      while ((await call(running.url, 'GET', '/ready')).status !== 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await call(running.url, 'GET', '/ready')).status).toBe(200);
+      const metrics = (await call(running.url, 'GET', '/metrics')).body as string;
+      expect(metrics).toContain(`recsys_model_info{name="movies",version="${version}",type="factors"} 1`);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('keeps fold-in users across a restart, from the event log', async () => {
+    const logDir = path.join(temp.dir, 'l2');
+    const first = await serve({ store, version, port: 0, logDir, ...quiet });
+    const liked = [1, 2, 3, 4, 5].map((movie_id) => ({ user_id: 77_777, movie_id, rating: 5 }));
+    expect((await call(first.url, 'POST', '/interactions', liked)).status).toBe(201);
+    const before = await call(first.url, 'POST', '/recommend', { user_id: 77_777 });
+    expect(before.body.source).toBe('fold_in');
+    await first.close();
+    const second = await serve({ store, version, port: 0, logDir, ...quiet });
+    try {
+      const after = await call(second.url, 'POST', '/recommend', { user_id: 77_777 });
+      expect(after.body.source).toBe('fold_in');
+      expect(after.body.recommendations).toEqual(before.body.recommendations);
+    } finally {
+      await second.close();
+    }
+  });
+});
