@@ -74,6 +74,29 @@ describe('POST /recommend', () => {
     expect(ids).not.toEqual(popular);
   });
 
+  it('leaves out movies a user rated since the fit, known user or new, liked or not', async () => {
+    const known = synthetic.userIds[5];
+    const before = await post('/recommend', { user_id: known, k: 5 });
+    const top = before.body.recommendations.map((r: { movie_id: number }) => r.movie_id);
+    await post('/interactions', { user_id: known, movie_id: top[0], rating: 1 });
+    const after = await post('/recommend', { user_id: known, k: 5 });
+    const ids = after.body.recommendations.map((r: { movie_id: number }) => r.movie_id);
+    expect(ids).toEqual([...top.slice(1), expect.any(Number)]);
+    expect(ids).not.toContain(top[0]);
+    const withSeen = await post('/recommend', { user_id: known, k: 5, exclude_seen: false });
+    expect(withSeen.body.recommendations.map((r: { movie_id: number }) => r.movie_id)).toEqual([
+      ...synthetic.model.recommendForUser(known, 5, { excludeSeen: false }).movieIds,
+    ]);
+
+    const newUser = 555_003;
+    const cold = await post('/recommend', { user_id: newUser, k: 3 });
+    const coldTop = cold.body.recommendations[0].movie_id;
+    await post('/interactions', { user_id: newUser, movie_id: coldTop, rating: 2 });
+    const next = await post('/recommend', { user_id: newUser, k: 3 });
+    expect(next.body.is_fallback).toBe(true);
+    expect(next.body.recommendations.map((r: { movie_id: number }) => r.movie_id)).not.toContain(coldTop);
+  });
+
   it('stays on the fallback for a new user whose ratings are all below "liked"', async () => {
     await post('/interactions', { user_id: 555_002, movie_id: 10, rating: 2 });
     const res = await post('/recommend', { user_id: 555_002 });

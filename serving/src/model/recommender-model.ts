@@ -71,11 +71,12 @@ export class RecommenderModel implements ModelHandle {
   recommendForUser(userId: number, k: number, query: ItemQuery): ScoredMovies {
     const user = this.#userIndex.get(userId);
     if (user === undefined) throw new RangeError(`model: user ${userId} is not in the fit data`);
-    return this.#movies(this.#parts.recommender.recommend(user, k, options(query)));
+    return this.#withoutAlsoSeen(query, k, (n) => this.#parts.recommender.recommend(user, n, options(query)));
   }
 
   recommendFromLiked(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies {
-    return this.#movies(this.#parts.recommender.recommendFromLiked(this.#items(movieIds), k, options(query)));
+    const liked = this.#items(movieIds);
+    return this.#withoutAlsoSeen(query, k, (n) => this.#parts.recommender.recommendFromLiked(liked, n, options(query)));
   }
 
   similar(movieIds: readonly number[], k: number, query: ItemQuery): ScoredMovies {
@@ -83,7 +84,8 @@ export class RecommenderModel implements ModelHandle {
   }
 
   coldStart(k: number, query: ItemQuery): ScoredMovies {
-    return this.#movies(this.#parts.coldStart.recommendFromLiked(new Uint32Array(0), k, options(query)));
+    const none = new Uint32Array(0);
+    return this.#withoutAlsoSeen(query, k, (n) => this.#parts.coldStart.recommendFromLiked(none, n, options(query)));
   }
 
   popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies {
@@ -118,6 +120,25 @@ export class RecommenderModel implements ModelHandle {
       items[i] = item;
     });
     return items;
+  }
+
+  /**
+   * Core's ranking with the movies rated since the fit left out: ask core for k more than that many, drop them,
+   * keep k. Order and scores stay core's, so with nothing extra to drop this is exactly core's answer.
+   */
+  #withoutAlsoSeen(query: ItemQuery, k: number, rank: (n: number) => Ranking): ScoredMovies {
+    const extra = query.excludeSeen === false ? [] : (query.alsoSeen ?? []);
+    const ranked = this.#movies(rank(k + extra.length));
+    if (extra.length === 0) return ranked;
+    const drop = new Set(extra);
+    const movieIds: number[] = [];
+    const scores: number[] = [];
+    for (let r = 0; r < ranked.movieIds.length && movieIds.length < k; r++) {
+      if (drop.has(ranked.movieIds[r])) continue;
+      movieIds.push(ranked.movieIds[r]);
+      scores.push(ranked.scores[r]);
+    }
+    return { movieIds: Uint32Array.from(movieIds), scores: Float32Array.from(scores) };
   }
 
   #movies(ranking: Ranking): ScoredMovies {

@@ -28,6 +28,7 @@ export function recommendRoute(deps: RouteDeps): Middleware {
       yearMin: body.year_min,
       yearMax: body.year_max,
       excludeSeen: body.exclude_seen,
+      alsoSeen: deps.history.rated(body.user_id),
     };
     const answer = answerFor(model, deps.history, body.user_id, body.k, query);
     const isFallback = answer.source === 'popular';
