@@ -1,6 +1,6 @@
 /**
  * Recall and latency of the usearch HNSW item index against exact cosine top-k, over a grid of HNSW settings.
- *   (a) 1,682 items × 64 dims (ml-100k scale), low-rank clustered random embeddings;
+ *   (a) the ml-100k fit catalogue: 64 ALS item factors fit on the prepared train + validation positives;
  *   (b) 50,000 items × 64 factors from ALS fit on the structured synthetic data (trainer/src/data/synth.ts).
  * Queries are items (the /similar path: the item itself is excluded), sampled without replacement.
  * recall@10 counts an ANN result as found when its exact cosine reaches the exact 10th best (within 1e-6): ALS gives
@@ -16,11 +16,14 @@ import { parseArgs } from 'node:util';
 import { ExactCosine } from '../core/src/ann/exact.ts';
 import { DEFAULT_ANN_BUILD, ItemIndex } from '../core/src/ann/item-index.ts';
 import { overlapRecall, TIE_EPSILON, tieAwareRecall } from '../core/src/ann/recall.ts';
-import { clusteredEmbeddings } from '../core/src/ann/synthetic.ts';
 import { type Csr, csrFromCoo } from '../core/src/csr.ts';
 import { mulberry32 } from '../core/src/metrics/prng.ts';
+import { ml100kDir } from '../core/src/testing/fixtures.ts';
+import { prepareDataset } from '../trainer/src/data/prepare.ts';
+import { readPrepared } from '../trainer/src/data/prepared.ts';
 import { readRatings } from '../trainer/src/data/ratings.ts';
 import { synthesize } from '../trainer/src/data/synth.ts';
+import { fitAls } from '../trainer/src/models/als/fit.ts';
 
 const K = 10;
 const DIMS = 64;
@@ -105,21 +108,28 @@ function latency(sample: Uint32Array, run: (item: number) => unknown): { p50: nu
   return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), cpu };
 }
 
-function ml100kScale(): Embeddings {
-  const items = 1682;
-  return {
-    name: 'a: ml-100k scale',
-    source: 'low-rank (16) clustered random embeddings, 19 clusters',
-    vectors: clusteredEmbeddings({ items, dims: DIMS, clusters: 19, noise: 0.35, seed, rank: 16 }),
-    items,
-  };
-}
-
-interface AlsModule {
-  fitAls(
-    interactions: Csr,
-    params: { factors: number; regularization: number; iterations: number; cgSteps: number; seed: number },
-  ): { itemFactors: Float32Array; factors: number };
+async function ml100kAls(): Promise<Embeddings> {
+  const source = ml100kDir();
+  if (!source) throw new Error('MovieLens 100K not found (../shared/data/ml-100k or RECSYS_ML100K)');
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-ann-ml100k-'));
+  try {
+    await prepareDataset({ source, out: dir + '/prepared' });
+    const data = readPrepared(dir + '/prepared');
+    // Confidence 1 + 5·r with r = 1 for a positive (PROTOCOL.md's tuned ALS), at the index's 64 dimensions.
+    const values = new Float32Array(data.fit.indices.length).fill(6);
+    const model = fitAls(
+      { ...data.fit, values },
+      { factors: DIMS, regularization: 10, iterations: 15, cgSteps: 3, seed },
+    );
+    return {
+      name: 'a: ml-100k',
+      source: `ALS item factors fit on ml-100k train + validation (${data.fit.cols} items)`,
+      vectors: model.itemFactors,
+      items: data.fit.cols,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Positives of the synthetic data as a users × items CSR; items are the movies with a positive, by movie id. */
@@ -147,7 +157,6 @@ async function cachedAlsOnSynth(items: number): Promise<Embeddings> {
     return { name: 'b: 50k items', source: `${readFileSync(sourceFile, 'utf8')} (cached in ${file})`, vectors, items };
   }
   const embeddings = await alsOnSynth(items);
-  if (embeddings.source.startsWith('FALLBACK')) return embeddings;
   mkdirSync(args.cache, { recursive: true });
   writeFileSync(file, embeddings.vectors);
   writeFileSync(sourceFile, embeddings.source);
@@ -155,15 +164,6 @@ async function cachedAlsOnSynth(items: number): Promise<Embeddings> {
 }
 
 async function alsOnSynth(items: number): Promise<Embeddings> {
-  const alsFile = new URL('../trainer/src/models/als/fit.ts', import.meta.url);
-  const fallback = (reason: string): Embeddings => ({
-    name: 'b: 50k items',
-    source: `FALLBACK low-rank (16) clustered random factors, 200 clusters, because ${reason}`,
-    vectors: clusteredEmbeddings({ items, dims: DIMS, clusters: 200, noise: 0.35, seed, rank: 16 }),
-    items,
-  });
-  if (!existsSync(alsFile)) return fallback('trainer/src/models/als/fit.ts does not exist yet');
-
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-ann-'));
   try {
     const out = path.join(dir, 'synth');
@@ -175,8 +175,7 @@ async function alsOnSynth(items: number): Promise<Embeddings> {
       `synthetic data: ${positives.csr.indices.length} positives, ${positives.items} items with a positive, ${ms(start)}`,
     );
     if (positives.items < items)
-      return fallback(`the synthetic data has only ${positives.items} items with a positive`);
-    const { fitAls } = (await import(alsFile.href)) as AlsModule;
+      throw new Error(`the synthetic data has only ${positives.items} items with a positive`);
     start = performance.now();
     const model = fitAls(positives.csr, { factors: DIMS, regularization: 10, iterations: 10, cgSteps: 3, seed });
     log(`ALS fit (64 factors, 10 iterations): ${ms(start)}`);
@@ -186,8 +185,6 @@ async function alsOnSynth(items: number): Promise<Embeddings> {
       vectors: model.itemFactors.slice(0, items * DIMS),
       items,
     };
-  } catch (err) {
-    return fallback(`ALS on synthetic data failed: ${(err as Error).message.split('\n')[0]}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -273,7 +270,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'bench-ann-index-'));
 log(`usearch HNSW vs exact cosine, k = ${K}, single-threaded build and queries; ${loadNote()}`);
 try {
   const all: Row[] = [];
-  for (const load of [async () => ml100kScale(), () => cachedAlsOnSynth(50_000)]) {
+  for (const load of [ml100kAls, () => cachedAlsOnSynth(50_000)]) {
     const embeddings = await load();
     log(`\n(${embeddings.name}) ${embeddings.items} items × ${DIMS} dims — ${embeddings.source}; ${queries} queries`);
     const rows = measure(embeddings, scratch);
