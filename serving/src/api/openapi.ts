@@ -11,6 +11,8 @@ interface Operation {
   params?: z.ZodObject;
   ok: { status: number; schema?: z.ZodType; contentType?: string };
   errors: number[];
+  /** A request a person can copy: a JSON body, or the path with its query. */
+  example?: { body?: unknown; path?: string };
 }
 
 const COMMON_ERRORS = [400, 413, 415, 503];
@@ -24,6 +26,7 @@ export const OPERATIONS: Operation[] = [
     description:
       'A user the model was fit with gets a personalised list; a new user who posted interactions is folded in online from their likes; anyone else gets popular movies with is_fallback true and the reason.',
     body: s.recommendRequest,
+    example: { body: { user_id: 42, k: 5, genres: ['Comedy'], year_min: 1990 } },
     ok: { status: 200, schema: s.recommendResponse },
     errors: COMMON_ERRORS,
   },
@@ -33,6 +36,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Movies similar to one or more seed movies',
     description: 'A seed the model has not seen is a 404 that names it and explains why.',
     body: s.similarRequest,
+    example: { body: { movie_ids: [50, 172], k: 5 } },
     ok: { status: 200, schema: s.similarResponse },
     errors: [...COMMON_ERRORS, 404],
   },
@@ -43,6 +47,12 @@ export const OPERATIONS: Operation[] = [
     description:
       'Stored in the event log (the next retraining batch) and used for fold-in at once. Movies the model has not seen are kept and listed as learnable at the next retrain.',
     body: s.interactionsRequest,
+    example: {
+      body: [
+        { user_id: 100_001, movie_id: 50, rating: 5 },
+        { user_id: 100_001, movie_id: 172, rating: 4.5 },
+      ],
+    },
     ok: { status: 201, schema: s.interactionsResponse },
     errors: COMMON_ERRORS,
   },
@@ -52,6 +62,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Most popular movies, optionally of one genre',
     description: 'window=all ranks by all-time positives in the fit data; trending by the most recent ones.',
     query: s.popularQuery,
+    example: { path: '/popular?genre=Horror&window=trending&limit=5' },
     ok: { status: 200, schema: s.popularResponse },
     errors: [400, 503],
   },
@@ -61,6 +72,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Search movies by title',
     description: 'Case-insensitive substring match, most popular first.',
     query: s.moviesQuery,
+    example: { path: '/movies?q=star%20wars' },
     ok: { status: 200, schema: s.moviesResponse },
     errors: [400, 503],
   },
@@ -70,6 +82,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'One movie',
     description: 'in_model tells whether the model can rank the movie yet.',
     params: s.movieParams,
+    example: { path: '/movies/50' },
     ok: { status: 200, schema: s.movieResponse },
     errors: [400, 404, 503],
   },
