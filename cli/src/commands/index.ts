@@ -4,6 +4,7 @@ import { registerLogs } from './logs.ts';
 import { registerModels } from './models.ts';
 import { registerPromote } from './promote.ts';
 import { registerServe } from './serve.ts';
+import { registerTracking } from './tracking.ts';
 import { registerTrain } from './train.ts';
 
 // Each command family lives in its own module and registers itself here, in the order `--help` lists them.
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerPromote(program);
   registerModels(program);
+  registerTracking(program);
   registerServe(program);
   registerLogs(program);
 }

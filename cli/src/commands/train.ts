@@ -26,6 +26,10 @@ export function registerTrain(program: Command): void {
       parseShare,
       DEFAULT_SELECTION.minCoverage,
     )
+    .option(
+      '--tracking-uri <url>',
+      'an MLflow server to track with (default: RECSYS_TRACKING_URI, else embedded in the store)',
+    )
     .option('--json', 'print the result as JSON on stdout', false)
     .action(
       async (options: {
@@ -35,6 +39,7 @@ export function registerTrain(program: Command): void {
         models?: string[];
         budget: number;
         minCoverage: number;
+        trackingUri?: string;
         json: boolean;
       }) => {
         const progress = progressReporter();
@@ -45,6 +50,7 @@ export function registerTrain(program: Command): void {
           families: options.models,
           budget: options.budget,
           selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
+          trackingUri: options.trackingUri,
           onProgress: (event) => {
             if (event.stage === 'search') {
               progress.update({
@@ -63,11 +69,17 @@ export function registerTrain(program: Command): void {
             }
           },
         }).finally(progress.done);
+        if (result.tracking.error) {
+          process.stderr.write(
+            `recsys: the bundle is exported and registered, but the ${result.tracking.backend} tracker did not take the run: ${result.tracking.error}\n`,
+          );
+        }
         if (options.json) {
           printJson({
             version: result.version,
             bundle: result.bundle,
             best: result.best,
+            tracking: result.tracking,
             models: Object.fromEntries(
               Object.entries(result.models).map(([name, m]) => [
                 name,

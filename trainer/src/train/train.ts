@@ -37,6 +37,8 @@ export interface TrainOptions {
   parentVersion?: string | null;
   /** Where runs are tracked; by default the store's (embedded, or MLflow when RECSYS_TRACKING_URI is set). */
   tracker?: Tracker;
+  /** An MLflow server for the default tracker (else RECSYS_TRACKING_URI, else the embedded store). */
+  trackingUri?: string;
   onProgress?: (event: TrainProgress) => void;
 }
 
@@ -160,7 +162,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       },
     });
     registry.register(written.manifest);
-    const tracker = options.tracker ?? trackerForStore(options.store);
+    const tracker = options.tracker ?? trackerForStore(options.store, options.trackingUri);
     const tracking = await trackTraining(tracker, {
       experiment: modelName,
       modelName,
