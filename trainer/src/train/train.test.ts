@@ -16,7 +16,7 @@ beforeAll(async () => {
   first = await train({
     data: prepared,
     store: `${scratch.dir}/store`,
-    families: ['popularity', 'itemknn', 'als'],
+    families: ['popularity', 'itemknn', 'als', 'ease_trend'],
     budget: 2,
   });
 }, 120_000);
