@@ -1,0 +1,31 @@
+import type { Registry } from 'prom-client';
+import { RequestLog, type RequestLogOptions, type RequestLogRow } from '../logs/request-log.ts';
+import type { ModelSlot } from '../model/slot.ts';
+import { createServingMonitor, rankableMovies, type ServingMonitor } from './monitor.ts';
+
+/**
+ * The request log that also feeds the serving monitor: every row it is handed (one per answered request) is
+ * observed first, so the monitoring metrics see exactly what the log records, and serving needs no new hook.
+ */
+export class MonitoredRequestLog extends RequestLog {
+  readonly monitor: ServingMonitor;
+
+  constructor(options: RequestLogOptions, monitor: ServingMonitor) {
+    super(options);
+    this.monitor = monitor;
+  }
+
+  override append(row: RequestLogRow): void {
+    this.monitor.observe(row);
+    super.append(row);
+  }
+}
+
+/** The monitor for a served slot: coverage is over the current model's rankable movies, recounted on swap. */
+export function monitorSlot(registry: Registry, slot: ModelSlot): ServingMonitor {
+  let size = slot.current ? rankableMovies(slot.current) : undefined;
+  slot.onSwap((model) => {
+    size = rankableMovies(model);
+  });
+  return createServingMonitor({ registry, catalogueSize: () => size });
+}
