@@ -30,6 +30,8 @@ const STEP_SECONDS = args.quick ? 3 : 10;
 const TARGETS = { recommend: { p95: 5, p99: 15 }, similar: { p95: 3 } };
 
 interface Figures {
+  /** Server CPU (user + system) per answered request: the figure a busy neighbour does not distort. */
+  cpu_ms_per_request: number;
   p50: number;
   p95: number;
   p99: number;
@@ -41,10 +43,29 @@ interface Figures {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function figures(run: OpenLoopResult): Figures {
+/** The server's CPU seconds so far, from its own /metrics (prom-client's process metrics). */
+async function serverCpuSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^recsys_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+async function measured(
+  url: string,
+  run: () => Promise<OpenLoopResult>,
+): Promise<{ run: OpenLoopResult; figures: Figures }> {
+  const before = await serverCpuSeconds(url);
+  const result = await run();
+  const cpu = (await serverCpuSeconds(url)) - before;
+  let answered = 0;
+  for (const n of result.statuses.values()) answered += n;
+  return { run: result, figures: figures(result, (cpu * 1000) / Math.max(1, answered)) };
+}
+
+function figures(run: OpenLoopResult, cpuMsPerRequest: number): Figures {
   let non2xx = 0;
   for (const [status, n] of run.statuses) if (status < 200 || status >= 300) non2xx += n;
   return {
+    cpu_ms_per_request: cpuMsPerRequest,
     p50: quantile(run.latencies, 0.5),
     p95: quantile(run.latencies, 0.95),
     p99: quantile(run.latencies, 0.99),
@@ -103,19 +124,22 @@ try {
       for (const endpoint of ['recommend', 'similar'] as const) {
         const runs: Figures[] = [];
         for (let r = 0; r < RUNS; r++) {
-          const run = await openLoop({
-            url: server.url,
-            path: `/${endpoint}`,
-            rate: RATE,
-            seconds: SECONDS,
-            idPrefix: `${endpoint}-${r}`,
-            body: bodies[endpoint],
-            maxOutstanding: 2000,
-          });
+          const { run, figures: f } = await measured(server.url, () =>
+            openLoop({
+              url: server.url,
+              path: `/${endpoint}`,
+              rate: RATE,
+              seconds: SECONDS,
+              idPrefix: `${endpoint}-${r}`,
+              body: bodies[endpoint],
+              maxOutstanding: 2000,
+            }),
+          );
           sentIds.push(...run.requestIds);
-          runs.push(figures(run));
+          runs.push(f);
         }
         const f: Figures = {
+          cpu_ms_per_request: median(runs.map((x) => x.cpu_ms_per_request)),
           p50: median(runs.map((x) => x.p50)),
           p95: median(runs.map((x) => x.p95)),
           p99: median(runs.map((x) => x.p99)),
@@ -132,25 +156,27 @@ try {
           verdict = `  target p95 <= ${t.p95} ms${'p99' in t ? `, p99 <= ${t.p99} ms` : ''} ... ${ok ? 'PASS' : 'FAIL'}`;
         }
         say(
-          `  /${endpoint.padEnd(10)} p50 ${f.p50.toFixed(2).padStart(7)} ms  p95 ${f.p95.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  ${f.throughput.toFixed(0).padStart(5)} req/s  non-2xx ${f.non_2xx + f.errors}${verdict}`,
+          `  /${endpoint.padEnd(10)} p50 ${f.p50.toFixed(2).padStart(7)} ms  p95 ${f.p95.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  ${f.throughput.toFixed(0).padStart(5)} req/s  CPU ${f.cpu_ms_per_request.toFixed(3)} ms/req  non-2xx ${f.non_2xx + f.errors}${verdict}`,
         );
       }
       // The highest constant rate one process keeps up with: all answered, >= 97% of the rate, p99 under 100 ms.
       let sustained = 0;
-      for (const rate of [1000, 1500, 2000, 3000, 4000, 6000]) {
-        const run = await openLoop({
-          url: server.url,
-          path: '/recommend',
-          rate,
-          seconds: STEP_SECONDS,
-          idPrefix: `max-${rate}`,
-          body: bodies.recommend,
-        });
+      for (const rate of [125, 250, 500, 750, 1000, 1500, 2000, 3000, 4000]) {
+        const { run, figures: f } = await measured(server.url, () =>
+          openLoop({
+            url: server.url,
+            path: '/recommend',
+            rate,
+            seconds: STEP_SECONDS,
+            idPrefix: `max-${rate}`,
+            body: bodies.recommend,
+            maxOutstanding: 2000,
+          }),
+        );
         sentIds.push(...run.requestIds);
-        const f = figures(run);
         const ok = f.non_2xx + f.errors === 0 && f.throughput >= 0.97 * rate && f.p99 < 100;
         say(
-          `  max throughput step ${rate} req/s: achieved ${f.throughput.toFixed(0)}, p99 ${f.p99.toFixed(1)} ms ${ok ? 'sustained' : 'not sustained'}`,
+          `  max throughput step ${rate} req/s: achieved ${f.throughput.toFixed(0)}, p99 ${f.p99.toFixed(1)} ms, server CPU ${f.cpu_ms_per_request.toFixed(3)} ms/request, ${ok ? 'sustained' : 'not sustained'}`,
         );
         if (!ok) break;
         sustained = rate;
