@@ -19,7 +19,7 @@ export function registerLogs(program: Command): void {
       'Summarise the request logs of every serving process in a directory: requests, errors, fallbacks, latency.',
     )
     .option('--log-dir <dir>', 'the directory of request logs', 'var/logs')
-    .option('--since <duration|time>', 'only requests since then (7d, 12h, 30m, or ISO-8601)', since, undefined)
+    .option('--since <duration|time>', 'only requests since then (7d, 12h, 30m, or ISO-8601; default 7d)', since)
     .option('--json', 'print the summary as JSON on stdout', false)
     .option('--rows', 'print every row as one JSON object per line instead of a summary', false)
     .action((options: { logDir: string; since?: number; json: boolean; rows: boolean }) => {

@@ -7,6 +7,12 @@ function port(value: string): number {
   return n;
 }
 
+function days(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 7) throw new InvalidArgumentError('expected a number of days, at least 7');
+  return n;
+}
+
 function bytes(value: string): number {
   const match = /^([0-9]+)(k|kb|m|mb)?$/i.exec(value.trim());
   if (!match) throw new InvalidArgumentError('expected a size such as 65536, 64kb or 1mb');
@@ -31,7 +37,7 @@ export function registerServe(program: Command): void {
     .option('--log-dir <dir>', 'request and event logs, one file of each per process (default: <store>/../logs)')
     .option('--cors-origin <origin...>', 'browser origins allowed to call the API', [])
     .option('--body-limit <size>', 'largest request body accepted', bytes, 256 * 1024)
-    .option('--retention-days <days>', 'days of request log kept (at least 7)', Number, 7)
+    .option('--retention-days <days>', 'days of request log kept (at least 7)', days, 7)
     .action(
       async (options: {
         store: string;
