@@ -33,7 +33,11 @@ export CGO_ENABLED=0
 
 # Identifies what a binary was built from, so an edited wrapper or another Go rebuilds it.
 fingerprint() {
-  { go version; echo "$2"; [ -d "$1" ] && cat "$1"/go.mod "$1"/go.sum "$1"/*.go; } | sha256sum | cut -d' ' -f1
+  {
+    go version
+    echo "$2"
+    if [ -n "$1" ]; then cat "$1"/go.mod "$1"/go.sum "$1"/*.go; fi
+  } | sha256sum | cut -d' ' -f1
 }
 
 up_to_date() {
@@ -88,10 +92,18 @@ else
   build_wrapper kubectl "$(version_ldflags)"
 fi
 
-helm_fp="$(fingerprint /nonexistent "helm $HELM_VERSION")"
+# Stamped as helm's Makefile does: its version, and the Kubernetes version 'helm template' and 'helm lint' assume
+# (the minor of the client-go it is built with; unstamped it would assume v1.20).
+helm_client_go="$(cd "$WRAPPERS" && go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' | xargs awk '$1 == "k8s.io/client-go" { print $2 }')"
+[ -n "$helm_client_go" ] || die "could not read the k8s.io/client-go version of helm $HELM_VERSION from the module proxy"
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  helm_ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$(echo "$helm_client_go" | cut -d. -f2)"
+done
+helm_fp="$(fingerprint "" "helm $HELM_VERSION $helm_ldflags")"
 if ! up_to_date helm "$helm_fp"; then
   run_build helm env GOBIN="$BIN" GOFLAGS="-buildvcs=false -trimpath" \
-    go install -p "$BUILD_P" -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    go install -p "$BUILD_P" -ldflags "$helm_ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   echo "$helm_fp" >"$BIN/.helm.fingerprint"
 fi
 

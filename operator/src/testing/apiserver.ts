@@ -143,6 +143,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
         `--etcd-servers=${clientUrl}`,
         '--bind-address=127.0.0.1',
         '--advertise-address=127.0.0.1',
+        // The 'kubernetes' Service's endpoints may not be loopback, and nothing here routes to them.
+        '--endpoint-reconciler-type=none',
         `--secure-port=${port}`,
         `--cert-dir=${certDir}`,
         '--service-cluster-ip-range=10.0.0.0/24',
