@@ -3,6 +3,7 @@ import { registerData } from './data.ts';
 import { registerLogs } from './logs.ts';
 import { registerModels } from './models.ts';
 import { registerPromote } from './promote.ts';
+import { registerRetrain } from './retrain.ts';
 import { registerServe } from './serve.ts';
 import { registerTracking } from './tracking.ts';
 import { registerTrain } from './train.ts';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerData(program);
   registerTrain(program);
   registerPromote(program);
+  registerRetrain(program);
   registerModels(program);
   registerTracking(program);
   registerServe(program);
