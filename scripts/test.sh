@@ -17,6 +17,7 @@ prepare_tier() {
   case "$1" in
     integration) scripts/python-env.sh >/dev/null && scripts/mlflow-env.sh >/dev/null ;;
     browser) scripts/system-deps.sh chromium ;;
+    cluster) RECSYS_KUBE_BUILD_P="${RECSYS_KUBE_BUILD_P:-2}" scripts/kube-bins.sh >/dev/null ;;
     *) true ;;
   esac
 }

@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ml100kDir, tempDir } from '@recsys/core/testing/fixtures';
-import { EventLog } from '@recsys/serving/logs/event-log';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareDataset } from '../data/prepare.ts';
-import { readRatings } from '../data/ratings.ts';
 import { Registry } from '../registry/registry.ts';
+import { appendEvents, heldOutSlices } from '../testing/held-out.ts';
 import { mergeSources } from './merge.ts';
 import { retrain } from './retrain.ts';
 
@@ -35,37 +34,21 @@ describe.runIf(source)('retraining on ml-100k', () => {
     const first = await retrain(options);
     expect(first.decision.verdict).toBe('promote');
 
-    const ratings = readRatings(path.join(source!, 'u.data'), 'ml-100k');
-    const later = Array.from({ length: ratings.length }, (_, i) => i)
-      .filter((i) => ratings.time[i] >= cutoff)
-      .sort((a, b) => ratings.time[a] - ratings.time[b]);
-    const log = new EventLog(path.join(options.eventLogDir, 'events-test.sqlite'));
-    const slices = 3;
-    for (let s = 0; s < slices; s++) {
-      const slice = later.slice(Math.floor((s * later.length) / slices), Math.floor(((s + 1) * later.length) / slices));
-      log.append(
-        slice.map((i) => ({
-          request_id: `e${i}`,
-          received_at: Date.now(),
-          user_id: ratings.user[i],
-          movie_id: ratings.movie[i],
-          rating: ratings.rating[i],
-          timestamp: ratings.time[i],
-          in_model: true,
-          model_version: 'test',
-        })),
-      );
+    const slices = heldOutSlices(source!, cutoff, 3);
+    let posted = 0;
+    for (const [s, slice] of slices.entries()) {
+      appendEvents(options.eventLogDir, slice);
+      posted += slice.length;
       const result = await retrain(options);
       // The ≤ 60 s target is checked by bench/retrain.ts, not here.
       console.log(`slice ${s + 1}: ${result.seconds.total.toFixed(1)} s, ${result.decision.summary}`);
-      expect(result.ingested.events).toBe(Math.floor(((s + 1) * later.length) / slices));
+      expect(result.ingested.events).toBe(posted);
       expect(result.decision.gate_window.interactions).toBeGreaterThan(0);
     }
-    log.close();
     const registry = Registry.open(options.store);
     const history = registry.decisions('movies');
     registry.close();
-    expect(history).toHaveLength(1 + slices);
+    expect(history).toHaveLength(1 + slices.length);
     for (const { decision } of history.slice(1)) {
       expect(decision.metrics.length).toBeGreaterThanOrEqual(6);
       expect(decision.metrics.every((m) => m.production !== null)).toBe(true);
