@@ -6,16 +6,17 @@ import { SHAPES, writeCatalogueBundle } from './testing/catalogue-bundle.ts';
 import { startServeProcess } from './testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from './testing/open-loop.ts';
 
-const RATE = 1000;
-const SECONDS = 3;
+// "Normal load" (MISSION.md): a steady stream well inside one process's capacity; bench/serving.ts drives 1,000/s.
+const RATE = 300;
+const SECONDS = 4;
 const RUNS = 3;
 const LIMITS = { recommend: 100, similar: 50 };
 
 /**
- * The statement's latency limits on short open-loop runs against the real `recsys serve` (ML-1M-shaped factor
- * model): p95 of /recommend < 100 ms and of /similar < 50 ms at 1,000 requests/s (median of 3 runs, as the bench
+ * The statement's online limits on short open-loop runs against the real `recsys serve` (ML-1M-shaped factor
+ * model): p95 of /recommend < 100 ms and of /similar < 50 ms under normal load (median of 3 runs, as the bench
  * takes it: one run can meet a neighbour's CPU burst), zero 5xx, one log row per request. `make bench`
- * (bench/serving.ts) holds the stricter targets over longer runs.
+ * (bench/serving.ts) holds the stricter targets at 1,000 requests/s over longer runs.
  */
 describe('latency under open-loop load (ML-1M shape)', () => {
   const temp = tempDir('recsys-load-');
