@@ -87,11 +87,18 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const history = new UserHistory();
   const earlier = readEventLogs(logDir);
   for (const row of earlier.rows) history.add(row.user_id, row.movie_id, row.rating);
+  let lastDropWarning = 0;
   const requestLog = new RequestLog({
     file: logFilePath(logDir, 'requests'),
     retentionDays: options.retentionDays,
     onWritten: (n) => metrics.logRowsWritten.inc(n),
-    onDropped: (n) => metrics.logRowsDropped.inc(n),
+    onDropped: (n, err) => {
+      metrics.logRowsDropped.inc(n);
+      // Say why, but at most once a minute: a broken disk must not flood stderr as well.
+      if (Date.now() - lastDropWarning < 60_000) return;
+      lastDropWarning = Date.now();
+      say(`serving: dropped ${n} request-log row(s): ${(err as Error)?.message ?? err}; requests are still answered`);
+    },
   });
   const eventLog = new EventLog(logFilePath(logDir, 'events'));
 
