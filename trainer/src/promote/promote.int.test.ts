@@ -61,12 +61,12 @@ describe.runIf(ml100k)('recsys promote on ml-100k', () => {
     expect(Array.from(cand.warm.userIndices)).toEqual(Array.from(prod.warm.userIndices));
     expect(decision.gate_window.users).toBe(cand.warm.users);
 
-    const valueOf = (name: string, side: (typeof scored)[number]) =>
+    const metricOf = (name: string, side: (typeof scored)[number]) =>
       name.startsWith('coverage@') ? side.coverage[name as 'coverage@100'] : side.warm.metrics[name as 'ndcg@10'];
     let allPassed = true;
     for (const row of decision.metrics) {
-      expect(row.candidate).toBeCloseTo(valueOf(row.name, cand), 12);
-      expect(row.production).toBeCloseTo(valueOf(row.name, prod), 12);
+      expect(row.candidate).toBeCloseTo(metricOf(row.name, cand), 12);
+      expect(row.production).toBeCloseTo(metricOf(row.name, prod), 12);
       const change = (row.candidate - row.production) / row.production;
       expect(row.relative_change).toBeCloseTo(change, 12);
       const constraint = DEFAULT_POLICY.constraints.find(
