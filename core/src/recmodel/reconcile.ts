@@ -1,0 +1,489 @@
+import type { PromotionDecision } from '../promotion/gate.ts';
+import type { PromotionPolicy } from '../promotion/policy.ts';
+import { type ConditionChange, setCondition } from './conditions.ts';
+import { runNameFor, stableJson, trainingSpecHash } from './run-name.ts';
+import {
+  type ConditionType,
+  type Failure,
+  HISTORY_LIMIT,
+  type HistoryEntry,
+  RETRAIN_ANNOTATION,
+  type RecModel,
+  type RecModelStatus,
+  type ReportSpec,
+  type ServingSpec,
+  type TrainingRunStatus,
+  type Trigger,
+} from './types.ts';
+
+/** The gate of a finished run, as the runtime observed it (keyed by the run's name). */
+export type ObservedGate =
+  | { phase: 'Running' }
+  | { phase: 'Decided'; decision: PromotionDecision }
+  | { phase: 'Failed'; reason: string; message: string; finishedAt?: string };
+
+/** The training run named `status.training.runName`, as the runtime observed it. */
+export interface ObservedRun {
+  name: string;
+  phase: 'Running' | 'Succeeded' | 'Failed';
+  /** Set when Succeeded: the exported candidate bundle and its manifest metrics. */
+  candidate?: { version: string; metrics: Record<string, number> };
+  /** Set when Failed. */
+  failure?: { reason: string; message: string };
+  finishedAt?: string;
+  /** The gate for this run's candidate; absent until evaluateGate has been carried out. */
+  gate?: ObservedGate;
+}
+
+/** Everything the decision needs from outside the RecModel; the runtime observes it, the decision never does. */
+export interface ObservedWorld {
+  /** ISO time of this reconcile. */
+  now: string;
+  /** The version the decider's registry holds as Production (local store pointer, or status in a cluster). */
+  productionVersion: string | null;
+  /** The run named by status.training.runName; null when there is none or it no longer exists. */
+  run: ObservedRun | null;
+  serving: { running: boolean; ready: boolean; version: string | null; replicas: number };
+  frontend: { running: boolean };
+  /** The latest slot of spec.schedule at or before now (ISO); null without a schedule. */
+  scheduledSlot: string | null;
+  /** The latest slot of spec.report.schedule at or before now (ISO); null when reports are disabled. */
+  reportSlot: string | null;
+}
+
+export type ReconcileAction =
+  /** Start the run if no run of this name exists (create-if-absent: the name is deterministic). */
+  | { type: 'train'; runName: string; trigger: Trigger; generation: number; attempt: number }
+  /** Score the candidate against Production on the gate window, once per run name; the result comes back as run.gate. */
+  | {
+      type: 'evaluateGate';
+      runName: string;
+      candidateVersion: string;
+      productionVersion: string | null;
+      policy: PromotionPolicy;
+    }
+  | {
+      type: 'promote';
+      runName: string;
+      version: string;
+      previousVersion: string | null;
+      decision: PromotionDecision;
+    }
+  | { type: 'retain'; runName: string; version: string; decision: PromotionDecision }
+  | {
+      type: 'rollServing';
+      version: string;
+      replicas: number;
+      port: number;
+      image: string;
+      resources: ServingSpec['resources'];
+    }
+  | { type: 'runFrontend'; port: number; image: string }
+  | { type: 'stopFrontend' }
+  | { type: 'writeReport'; slot: string; since: string; format: ReportSpec['format'] }
+  /** Replace the RecModel's status (the status subresource in a cluster, a state file locally). */
+  | { type: 'updateStatus'; status: RecModelStatus }
+  | { type: 'emitEvent'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
+
+export interface ReconcileResult {
+  /** Carried out in order; side effects first, then updateStatus, then events. Empty when nothing is to be done. */
+  actions: ReconcileAction[];
+  /** Reconcile again after this many milliseconds even if nothing changes (a failure's backoff); null otherwise. */
+  requeueAfterMs: number | null;
+}
+
+/** Backoff between attempts of a failed run: 30 s, doubling, at most 30 min, 5 attempts in all. */
+export const RETRY_BACKOFF = { initialMs: 30_000, maxMs: 30 * 60_000, maxAttempts: 5 } as const;
+
+export function backoffMs(attempts: number): number {
+  return Math.min(RETRY_BACKOFF.initialMs * 2 ** (attempts - 1), RETRY_BACKOFF.maxMs);
+}
+
+type Event = Extract<ReconcileAction, { type: 'emitEvent' }>;
+
+/**
+ * The reconcile decision (controller-runtime style: observe → decide), pure: the RecModel and the observed
+ * world → the actions that move the world toward the spec. Level-triggered and idempotent: the same inputs
+ * give the same actions, and once a runtime has carried them out and the world reflects them, none.
+ */
+export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileResult {
+  const { spec, metadata } = recModel;
+  const generation = metadata.generation ?? 1;
+  const previous: RecModelStatus = recModel.status ?? { conditions: [], history: [] };
+  const status: RecModelStatus = structuredClone(previous);
+  status.observedGeneration = generation;
+  const { now } = world;
+  const actions: ReconcileAction[] = [];
+  const events: Event[] = [];
+  const condition = (change: ConditionChange) => {
+    status.conditions = setCondition(status.conditions, change, now, generation);
+  };
+  const event = (eventType: Event['eventType'], reason: string, message: string) =>
+    events.push({ type: 'emitEvent', eventType, reason, message });
+
+  let production = world.productionVersion;
+  let busy = false;
+  let requeueAfterMs: number | null = null;
+
+  // 1. The run we launched last: wait for it, gate its candidate, act on the gate's decision, or record its failure.
+  const training = previous.training;
+  const run = training && world.run?.name === training.runName ? world.run : null;
+  if (training && run) {
+    const decided = previous.history.some((h) => h.runName === run.name);
+    const failed = previous.lastFailure?.runName === run.name;
+    if (run.phase === 'Running') {
+      busy = true;
+      condition({
+        type: 'Progressing',
+        status: 'True',
+        reason: 'Training',
+        message: `training run ${run.name} (${describeTrigger(training)})`,
+      });
+    } else if (run.phase === 'Failed' || run.gate?.phase === 'Failed') {
+      if (!failed) {
+        const failure = run.phase === 'Failed' ? run.failure : run.gate?.phase === 'Failed' ? run.gate : undefined;
+        status.lastFailure = failureOf(training, run, failure, run.phase === 'Failed' ? 'train' : 'gate', now);
+        status.stagingVersion = undefined;
+        condition({
+          type: 'Degraded',
+          status: 'True',
+          reason: failureReason(status.lastFailure),
+          message: failureMessage(status.lastFailure),
+        });
+        if (run.phase === 'Failed')
+          condition({
+            type: 'Trained',
+            status: 'False',
+            reason: 'TrainingFailed',
+            message: failureMessage(status.lastFailure),
+          });
+        event('Warning', failureReason(status.lastFailure), failureMessage(status.lastFailure));
+      }
+    } else if (!decided && !run.candidate) {
+      const failure = { reason: 'NoCandidate', message: 'the run succeeded but reported no candidate version' };
+      if (!failed) {
+        status.lastFailure = failureOf(training, run, failure, 'train', now);
+        condition({
+          type: 'Degraded',
+          status: 'True',
+          reason: 'TrainingFailed',
+          message: failureMessage(status.lastFailure),
+        });
+        event('Warning', 'TrainingFailed', failureMessage(status.lastFailure));
+      }
+    } else if (!decided && run.candidate) {
+      const candidate = run.candidate.version;
+      const gate = run.gate;
+      if (!gate || gate.phase === 'Running') {
+        busy = true;
+        if (!gate) {
+          actions.push({
+            type: 'evaluateGate',
+            runName: run.name,
+            candidateVersion: candidate,
+            productionVersion: production,
+            policy: spec.promotion,
+          });
+        }
+        if (previous.stagingVersion !== candidate)
+          event('Normal', 'Trained', `run ${run.name} trained candidate ${candidate}; evaluating the promotion gate`);
+        status.stagingVersion = candidate;
+        condition({
+          type: 'Trained',
+          status: 'True',
+          reason: 'TrainingSucceeded',
+          message: `run ${run.name} trained ${candidate}`,
+        });
+        condition({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'the last run succeeded' });
+        condition({
+          type: 'Progressing',
+          status: 'True',
+          reason: 'EvaluatingGate',
+          message: `comparing ${candidate} with ${production ?? 'no Production (first model)'} on the gate window`,
+        });
+      } else if (gate.phase === 'Decided') {
+        const { decision } = gate;
+        const entry = historyEntry(training, run.name, candidate, decision, now);
+        condition({
+          type: 'Trained',
+          status: 'True',
+          reason: 'TrainingSucceeded',
+          message: `run ${run.name} trained ${candidate}`,
+        });
+        condition({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'the last run succeeded' });
+        status.stagingVersion = undefined;
+        if (decision.verdict === 'promote') {
+          actions.push({
+            type: 'promote',
+            runName: run.name,
+            version: candidate,
+            previousVersion: production,
+            decision,
+          });
+          status.history = appendHistory(status.history, entry, production);
+          status.productionNdcgAt10 = entry.metrics['ndcg@10'] ?? run.candidate.metrics['ndcg@10'];
+          production = candidate;
+          condition({ type: 'PromotionGatePassed', status: 'True', reason: 'Promoted', message: decision.summary });
+          event('Normal', 'Promoted', decision.summary);
+        } else {
+          actions.push({ type: 'retain', runName: run.name, version: candidate, decision });
+          status.history = appendHistory(status.history, entry, null);
+          condition({
+            type: 'PromotionGatePassed',
+            status: 'False',
+            reason: 'Retained',
+            message: retainMessage(decision),
+          });
+          event('Warning', 'Retained', retainMessage(decision));
+        }
+      }
+    }
+  }
+  if (training && !run && !handled(previous, training.runName)) {
+    // The run we launched is not there (its creation was lost, or it was deleted before we read it): create it again.
+    actions.push({
+      type: 'train',
+      runName: training.runName,
+      trigger: training.trigger,
+      generation: training.generation,
+      attempt: training.attempt,
+    });
+    busy = true;
+  }
+  status.productionVersion = production ?? undefined;
+
+  // 2. A new run when one is asked for (retrain annotation, training spec changed, no model yet, schedule slot), or a retry.
+  const specHash = trainingSpecHash(spec);
+  if (previous.trainedSpecHash === undefined && production) status.trainedSpecHash = specHash;
+  if (world.scheduledSlot && previous.lastScheduledSlot === undefined) status.lastScheduledSlot = world.scheduledSlot;
+  if (!busy) {
+    const request = metadata.annotations?.[RETRAIN_ANNOTATION];
+    const next = nextRun({
+      status,
+      previous,
+      specHash,
+      request,
+      slot: world.scheduledSlot,
+      production,
+      runFinished: run !== null && run.phase !== 'Running',
+      now,
+    });
+    if (next) {
+      const runName = runNameFor({ name: metadata.name, generation, ...next });
+      actions.push({ type: 'train', runName, trigger: next.trigger, generation, attempt: next.attempt });
+      status.training = { runName, trigger: next.trigger, generation, attempt: next.attempt, startedAt: now };
+      status.trainedSpecHash = specHash;
+      if (request !== undefined) status.lastRetrainRequest = request;
+      if (world.scheduledSlot) status.lastScheduledSlot = world.scheduledSlot;
+      busy = true;
+      condition({
+        type: 'Progressing',
+        status: 'True',
+        reason: 'Training',
+        message: `training run ${runName} (${describeTrigger(status.training)})`,
+      });
+      event('Normal', 'TrainingStarted', `training run ${runName} (${describeTrigger(status.training)})`);
+    } else if (status.lastFailure?.retryAt && status.lastFailure.runName === status.training?.runName) {
+      requeueAfterMs = Math.max(0, Date.parse(status.lastFailure.retryAt) - Date.parse(now));
+    }
+  }
+
+  // 3. Serving runs Production at the spec's replicas.
+  if (production) {
+    const rolled =
+      world.serving.running && world.serving.version === production && world.serving.replicas === spec.serving.replicas;
+    if (!rolled) {
+      actions.push({
+        type: 'rollServing',
+        version: production,
+        replicas: spec.serving.replicas,
+        port: spec.serving.port,
+        image: spec.serving.image,
+        resources: spec.serving.resources,
+      });
+      if (previous.targetVersion !== production && world.serving.version !== production)
+        event('Normal', 'RollingServing', `rolling serving to ${production}`);
+    }
+    const ready = rolled && world.serving.ready;
+    status.targetVersion = ready ? undefined : production;
+    condition(
+      ready
+        ? {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Serving',
+            message: `serving ${production} with ${spec.serving.replicas} replica(s)`,
+          }
+        : { type: 'Ready', status: 'False', reason: 'RollingOut', message: `serving is rolling to ${production}` },
+    );
+  } else {
+    status.targetVersion = undefined;
+    condition({
+      type: 'Ready',
+      status: 'False',
+      reason: 'NoProduction',
+      message: busy
+        ? 'no Production model yet; the first one is training'
+        : 'no Production model; retrain to create one',
+    });
+  }
+
+  // 4. The site, when enabled.
+  if (spec.frontend.enabled && !world.frontend.running)
+    actions.push({ type: 'runFrontend', port: spec.frontend.port, image: spec.frontend.image });
+  if (!spec.frontend.enabled && world.frontend.running) actions.push({ type: 'stopFrontend' });
+
+  // 5. The report, once per slot; the first slot seen is adopted, as a CronJob skips slots missed before it existed.
+  if (spec.report.enabled && world.reportSlot) {
+    if (previous.lastReportSlot !== undefined && world.reportSlot !== previous.lastReportSlot) {
+      actions.push({
+        type: 'writeReport',
+        slot: world.reportSlot,
+        since: spec.report.since,
+        format: spec.report.format,
+      });
+    }
+    status.lastReportSlot = world.reportSlot;
+  }
+
+  if (!busy) condition({ type: 'Progressing', status: 'False', reason: 'Idle', message: 'no run in progress' });
+  for (const [type, reason, message] of INITIAL_CONDITIONS) {
+    if (!status.conditions.some((c) => c.type === type))
+      condition({ type, status: type === 'Degraded' ? 'False' : 'Unknown', reason, message });
+  }
+
+  const next = withoutUndefined(status);
+  if (stableJson(next) !== stableJson(previous)) actions.push({ type: 'updateStatus', status: next });
+  actions.push(...events);
+  return { actions, requeueAfterMs };
+}
+
+const INITIAL_CONDITIONS: [ConditionType, string, string][] = [
+  ['Trained', 'NotTrained', 'no run has finished yet'],
+  ['PromotionGatePassed', 'NotEvaluated', 'no candidate has been gated yet'],
+  ['Degraded', 'AsExpected', 'no failure'],
+];
+
+interface NextRunInput {
+  status: RecModelStatus;
+  previous: RecModelStatus;
+  specHash: string;
+  request: string | undefined;
+  slot: string | null;
+  production: string | null;
+  runFinished: boolean;
+  now: string;
+}
+
+/** Which run to start now, if any. One run serves every pending trigger, so a spec change retrains once. */
+function nextRun(input: NextRunInput): { trigger: Trigger; token?: string; attempt: number } | null {
+  const { status, previous, specHash, request, slot, production } = input;
+  if (request !== undefined && request !== previous.lastRetrainRequest)
+    return { trigger: 'annotation', token: request, attempt: 1 };
+  if (status.trainedSpecHash === undefined && !production) return { trigger: 'initial', token: specHash, attempt: 1 };
+  if (status.trainedSpecHash !== specHash) return { trigger: 'spec', token: specHash, attempt: 1 };
+  if (slot && status.lastScheduledSlot !== undefined && slot !== status.lastScheduledSlot) {
+    return { trigger: 'schedule', token: slot, attempt: 1 };
+  }
+  // A retry continues the failed run's trigger, under the next attempt's name.
+  const failure = status.lastFailure;
+  const training = status.training;
+  if (input.runFinished && failure && training && failure.runName === training.runName && failure.retryAt) {
+    if (Date.parse(failure.retryAt) <= Date.parse(input.now)) {
+      return { trigger: training.trigger, token: tokenOf(training, previous), attempt: training.attempt + 1 };
+    }
+  }
+  return null;
+}
+
+function tokenOf(training: TrainingRunStatus, status: RecModelStatus): string | undefined {
+  if (training.trigger === 'annotation') return status.lastRetrainRequest;
+  if (training.trigger === 'schedule') return status.lastScheduledSlot;
+  return status.trainedSpecHash;
+}
+
+function failureOf(
+  training: TrainingRunStatus,
+  run: ObservedRun,
+  failure: { reason: string; message: string; finishedAt?: string } | undefined,
+  step: Failure['step'],
+  now: string,
+): Failure {
+  const attempts = training.attempt;
+  const at = run.finishedAt ?? now;
+  return {
+    runName: run.name,
+    step,
+    reason: failure?.reason ?? 'Unknown',
+    message: failure?.message ?? 'the run failed without a message',
+    at,
+    attempts,
+    retryAt:
+      attempts < RETRY_BACKOFF.maxAttempts ? new Date(Date.parse(at) + backoffMs(attempts)).toISOString() : undefined,
+  };
+}
+
+function handled(status: RecModelStatus, runName: string): boolean {
+  return status.history.some((h) => h.runName === runName) || status.lastFailure?.runName === runName;
+}
+
+/** The status without absent fields, so a runtime can replace the status with it as it is. */
+function withoutUndefined(status: RecModelStatus): RecModelStatus {
+  return JSON.parse(JSON.stringify(status)) as RecModelStatus;
+}
+
+function failureReason(failure: Failure): string {
+  return failure.step === 'train' ? 'TrainingFailed' : 'GateFailed';
+}
+
+function failureMessage(failure: Failure): string {
+  const next = failure.retryAt
+    ? `retrying at ${failure.retryAt}`
+    : `gave up after ${failure.attempts} attempts; change the spec or set the ${RETRAIN_ANNOTATION} annotation to try again`;
+  return `${failure.step === 'train' ? 'training' : 'the promotion gate'} of run ${failure.runName} failed (attempt ${failure.attempts} of ${RETRY_BACKOFF.maxAttempts}): ${failure.reason}: ${failure.message}; ${next}`;
+}
+
+function retainMessage(decision: PromotionDecision): string {
+  const rules = decision.failed_rules.length > 0 ? decision.failed_rules.join('; ') : 'no rule recorded';
+  return `${decision.summary} [failed: ${rules}]`;
+}
+
+function describeTrigger(training: TrainingRunStatus): string {
+  const attempt = training.attempt > 1 ? `, attempt ${training.attempt}` : '';
+  const why = {
+    initial: 'no Production model yet',
+    spec: `spec generation ${training.generation} changed the training inputs`,
+    annotation: `asked for by the ${RETRAIN_ANNOTATION} annotation`,
+    schedule: 'scheduled retrain',
+  }[training.trigger];
+  return `${why}${attempt}`;
+}
+
+function historyEntry(
+  training: TrainingRunStatus,
+  runName: string,
+  version: string,
+  decision: PromotionDecision,
+  now: string,
+): HistoryEntry {
+  return {
+    version,
+    stage: decision.verdict === 'promote' ? 'Production' : 'Archived',
+    verdict: decision.verdict,
+    summary: decision.summary,
+    metrics: Object.fromEntries(decision.metrics.map((m) => [m.name, m.candidate])),
+    comparedWith: decision.production_version ?? undefined,
+    failedRules: decision.failed_rules,
+    runName,
+    trigger: training.trigger,
+    decidedAt: now,
+  };
+}
+
+/** Appends a decision, archives the Production it replaced, and keeps the newest HISTORY_LIMIT entries. */
+function appendHistory(history: HistoryEntry[], entry: HistoryEntry, replaced: string | null): HistoryEntry[] {
+  const updated = history.map((h) =>
+    replaced !== null && h.version === replaced && h.stage === 'Production' ? { ...h, stage: 'Archived' as const } : h,
+  );
+  return [...updated, entry].slice(-HISTORY_LIMIT);
+}

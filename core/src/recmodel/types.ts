@@ -1,0 +1,305 @@
+import { z } from 'zod';
+import { PromotionPolicySchema } from '../promotion/policy.ts';
+
+/**
+ * The RecModel custom resource: one spec for the local runtime (`recsys up -f`) and the cluster operator.
+ * Kubernetes objects speak camelCase. The CRD in crds/ is generated from these schemas (scripts/gen-crd.ts);
+ * `x-kubernetes-validations` metadata becomes the API server's CEL rules, so both sides check the same things.
+ */
+export const RECMODEL_GROUP = 'recsys.dev';
+export const RECMODEL_VERSION = 'v1alpha1';
+export const RECMODEL_KIND = 'RecModel';
+export const RECMODEL_PLURAL = 'recmodels';
+export const RECMODEL_API_VERSION = `${RECMODEL_GROUP}/${RECMODEL_VERSION}`;
+/** Setting this annotation to a new value (e.g. a timestamp) asks for one retrain. */
+export const RETRAIN_ANNOTATION = `${RECMODEL_GROUP}/retrain`;
+export const HISTORY_LIMIT = 20;
+
+export const MODEL_FAMILIES = ['popularity', 'itemknn', 'als', 'ease_trend'] as const;
+export type ModelFamilyName = (typeof MODEL_FAMILIES)[number];
+
+/** Five cron fields (minute hour day month weekday) or a descriptor such as @daily; the CronJob dialect. */
+export const CRON_PATTERN =
+  '^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|([0-9*?/,A-Za-z-]+ +){4}[0-9*?/,A-Za-z-]+)$';
+const cronRule = (field: string) => ({
+  rule: `self.matches('${CRON_PATTERN}')`,
+  message: `${field} must be a cron schedule: five fields (minute hour day month weekday) or @hourly/@daily/@weekly/@monthly/@yearly`,
+});
+const cron = (field: string) =>
+  z
+    .string()
+    .max(100)
+    .regex(new RegExp(CRON_PATTERN), {
+      message: `expected a cron schedule: five fields (minute hour day month weekday) or @hourly/@daily/@weekly/@monthly/@yearly`,
+    })
+    .meta({ 'x-kubernetes-validations': [cronRule(field)] });
+
+/** A Kubernetes quantity such as 500m, 2, 1Gi or 512Mi. */
+const quantity = z
+  .string()
+  .max(64)
+  .regex(/^[+-]?[0-9.]+([eEinumkKMGTP]*[-+]?[0-9]*)$/, {
+    message: 'expected a Kubernetes quantity such as 500m or 1Gi',
+  });
+const ResourceListSchema = z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict();
+export const ResourcesSchema = z
+  .object({ requests: ResourceListSchema.optional(), limits: ResourceListSchema.optional() })
+  .strict();
+
+const port = z.number().int().min(1).max(65_535);
+const image = z.string().min(1).max(512);
+
+export const DatasetSpecSchema = z
+  .object({
+    /** A MovieLens directory, an official archive name (ml-100k, ml-1m, ml-latest-small), or a path on a volume. */
+    source: z.string().min(1).max(1024),
+    /** Ratings at or above this count as positive interactions (PROTOCOL.md step 1). */
+    positiveRating: z.number().min(0.5).max(5).default(4),
+    minUserPositives: z.number().int().min(1).max(10_000).default(5),
+    minItemPositives: z.number().int().min(1).max(10_000).default(10),
+    /** Repeat the thresholds until stable instead of one pass. */
+    iterative: z.boolean().default(false),
+    /** A directory of serving event logs whose interactions are merged in on retrain; none when absent. */
+    eventLogs: z.string().min(1).max(1024).optional(),
+  })
+  .strict();
+
+export const FamilySpecSchema = z
+  .object({
+    name: z.enum(MODEL_FAMILIES),
+    /** Candidates tried on validation for this family; the global budget when absent. */
+    budget: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export const ModelsSpecSchema = z
+  .object({
+    families: z
+      .array(FamilySpecSchema)
+      .min(1, { message: 'expected at least one model family' })
+      .max(MODEL_FAMILIES.length)
+      .default(MODEL_FAMILIES.map((name) => ({ name })))
+      .refine((families) => new Set(families.map((f) => f.name)).size === families.length, {
+        message: 'each model family may appear once',
+      })
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
+    /** Candidates tried on validation per family, unless the family names its own. */
+    budget: z.number().int().min(1).max(1000).default(8),
+  })
+  .strict()
+  .meta({
+    'x-kubernetes-validations': [{ rule: 'size(self.families) > 0', message: 'expected at least one model family' }],
+  });
+
+export const SelectionSpecSchema = z
+  .object({
+    /** Validation coverage@100 a candidate needs to win the search. */
+    minCoverage: z.number().min(0).max(1).default(0.5),
+  })
+  .strict();
+
+export const PromotionSpecSchema = PromotionPolicySchema.prefault({}).meta({
+  'x-kubernetes-validations': [
+    {
+      rule: 'self.minRelativeImprovement >= -1.0 && self.minRelativeImprovement <= 1.0',
+      message: 'minRelativeImprovement must be within [-1, 1] (a relative change: 0.01 is +1%)',
+    },
+  ],
+});
+
+export const ServingSpecSchema = z
+  .object({
+    replicas: z.number().int().min(0).max(100).default(1),
+    port: port.default(8000),
+    image: image.default('ghcr.io/recsys-dev/serving:0.1.0'),
+    resources: ResourcesSchema.optional(),
+  })
+  .strict();
+
+export const FrontendSpecSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    port: port.default(4321),
+    image: image.default('ghcr.io/recsys-dev/frontend:0.1.0'),
+  })
+  .strict();
+
+export const TrackingSpecSchema = z
+  .object({
+    backend: z.enum(['embedded', 'mlflow']).default('embedded'),
+    /** The MLflow server; required when backend is mlflow. */
+    uri: z.url({ message: 'expected an http(s) URL of the MLflow server' }).max(1024).optional(),
+  })
+  .strict()
+  .refine((t) => t.backend !== 'mlflow' || t.uri !== undefined, {
+    message: 'tracking.uri is required when tracking.backend is mlflow',
+    path: ['uri'],
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: "self.backend != 'mlflow' || has(self.uri)", message: 'uri is required when backend is mlflow' },
+    ],
+  });
+
+/** A duration such as 24h, 90m or 7d. */
+export const DURATION_PATTERN = '^[0-9]+(s|m|h|d)$';
+
+export const ReportSpecSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    schedule: cron('report.schedule').default('0 6 * * *'),
+    /** The window the report covers, ending when it is written. */
+    since: z
+      .string()
+      .regex(new RegExp(DURATION_PATTERN), { message: 'expected a duration such as 24h, 90m or 7d' })
+      .default('24h'),
+    format: z.enum(['markdown', 'json']).default('markdown'),
+  })
+  .strict();
+
+export const RecModelSpecSchema = z
+  .object({
+    dataset: DatasetSpecSchema,
+    models: ModelsSpecSchema.prefault({}),
+    selection: SelectionSpecSchema.prefault({}),
+    promotion: PromotionSpecSchema,
+    /** Retraining schedule (cron); no scheduled retraining when absent. */
+    schedule: cron('schedule').optional(),
+    serving: ServingSpecSchema.prefault({}),
+    frontend: FrontendSpecSchema.prefault({}),
+    tracking: TrackingSpecSchema.prefault({}),
+    report: ReportSpecSchema.prefault({}),
+  })
+  .strict();
+
+export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'Trained', 'PromotionGatePassed'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+const time = z.iso.datetime({ offset: true });
+
+/** The Kubernetes condition shape (metav1.Condition). */
+export const ConditionSchema = z
+  .object({
+    type: z.string().min(1).max(316),
+    status: z.enum(['True', 'False', 'Unknown']),
+    reason: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/, { message: 'expected a CamelCase reason' }),
+    message: z.string().max(32_768),
+    lastTransitionTime: time,
+    observedGeneration: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const HistoryEntrySchema = z
+  .object({
+    version: z.string().min(1),
+    stage: z.enum(['None', 'Staging', 'Production', 'Archived']),
+    verdict: z.enum(['promote', 'retain']),
+    summary: z.string(),
+    /** The candidate's gate metrics by name (ndcg@10, recall@20, …). */
+    metrics: z.record(z.string(), z.number()),
+    /** The Production version it was compared with; absent on the first promotion. */
+    comparedWith: z.string().optional(),
+    failedRules: z.array(z.string()).default([]),
+    runName: z.string().min(1),
+    trigger: z.string().min(1),
+    decidedAt: time,
+  })
+  .strict();
+
+export const TRIGGERS = ['initial', 'spec', 'annotation', 'schedule'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+/** The training run the reconciler launched last. */
+export const TrainingRunStatusSchema = z
+  .object({
+    runName: z.string().min(1),
+    trigger: z.enum(TRIGGERS),
+    generation: z.number().int().min(0),
+    attempt: z.number().int().min(1),
+    startedAt: time,
+  })
+  .strict();
+
+export const FailureSchema = z
+  .object({
+    runName: z.string().min(1),
+    step: z.enum(['train', 'gate']),
+    reason: z.string().min(1),
+    message: z.string(),
+    at: time,
+    /** Consecutive failed attempts of this run. */
+    attempts: z.number().int().min(1),
+    /** When the next attempt may start; absent once attempts are exhausted. */
+    retryAt: time.optional(),
+  })
+  .strict();
+
+export const RecModelStatusSchema = z
+  .object({
+    observedGeneration: z.number().int().min(0).optional(),
+    conditions: z
+      .array(ConditionSchema)
+      .default([])
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+    productionVersion: z.string().optional(),
+    /** Production's NDCG@10 on the gate window that promoted it (the NDCG@10 printer column). */
+    productionNdcgAt10: z.number().optional(),
+    /** A trained candidate waiting for (or failing) the gate. */
+    stagingVersion: z.string().optional(),
+    /** The version serving is rolling to. */
+    targetVersion: z.string().optional(),
+    training: TrainingRunStatusSchema.optional(),
+    /** Hash of the spec sections that shape a model (dataset, models, selection, promotion) last trained. */
+    trainedSpecHash: z.string().optional(),
+    lastRetrainRequest: z.string().optional(),
+    lastScheduledSlot: time.optional(),
+    lastReportSlot: time.optional(),
+    history: z.array(HistoryEntrySchema).max(HISTORY_LIMIT).default([]),
+    lastFailure: FailureSchema.optional(),
+  })
+  .strict();
+
+export const ObjectMetaSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+        message: 'expected a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric',
+      }),
+    namespace: z.string().optional(),
+    generation: z.number().int().min(0).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+
+export const RecModelSchema = z
+  .object({
+    apiVersion: z.literal(RECMODEL_API_VERSION, { message: `expected apiVersion ${RECMODEL_API_VERSION}` }),
+    kind: z.literal(RECMODEL_KIND, { message: `expected kind ${RECMODEL_KIND}` }),
+    metadata: ObjectMetaSchema,
+    spec: RecModelSpecSchema,
+    status: RecModelStatusSchema.optional(),
+  })
+  .strict();
+
+export type RecModel = z.infer<typeof RecModelSchema>;
+export type RecModelInput = z.input<typeof RecModelSchema>;
+export type RecModelSpec = z.infer<typeof RecModelSpecSchema>;
+export type RecModelStatus = z.infer<typeof RecModelStatusSchema>;
+export type Condition = z.infer<typeof ConditionSchema>;
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+export type TrainingRunStatus = z.infer<typeof TrainingRunStatusSchema>;
+export type Failure = z.infer<typeof FailureSchema>;
+export type DatasetSpec = z.infer<typeof DatasetSpecSchema>;
+export type ModelsSpec = z.infer<typeof ModelsSpecSchema>;
+export type ServingSpec = z.infer<typeof ServingSpecSchema>;
+export type FrontendSpec = z.infer<typeof FrontendSpecSchema>;
+export type TrackingSpec = z.infer<typeof TrackingSpecSchema>;
+export type ReportSpec = z.infer<typeof ReportSpecSchema>;
