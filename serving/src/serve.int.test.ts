@@ -50,6 +50,7 @@ describe('serve(): startup, readiness and restarts', () => {
       }
       expect((await call(running.url, 'GET', '/ready')).status).toBe(200);
       const metrics = (await call(running.url, 'GET', '/metrics')).body as string;
+      expect(metrics).toMatch(/^recsys_catalogue_movies [1-9]/m);
       expect(metrics).toContain(`recsys_model_info{name="movies",version="${version}",type="factors"} 1`);
     } finally {
       await running.close();

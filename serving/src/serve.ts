@@ -6,12 +6,13 @@ import { UserHistory } from './interactions/user-history.ts';
 import { EventLog } from './logs/event-log.ts';
 import { logFilePath } from './logs/files.ts';
 import { readEventLogs } from './logs/read.ts';
-import { RequestLog } from './logs/request-log.ts';
+import type { RequestLog } from './logs/request-log.ts';
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';
 import { loadModel } from './model/load.ts';
 import { ModelSlot } from './model/slot.ts';
+import { MonitoredRequestLog, monitorSlot } from './monitoring/monitored-request-log.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 export interface ServeOptions {
@@ -88,18 +89,22 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const earlier = readEventLogs(logDir);
   for (const row of earlier.rows) history.add(row.user_id, row.movie_id, row.rating);
   let lastDropWarning = 0;
-  const requestLog = new RequestLog({
-    file: logFilePath(logDir, 'requests'),
-    retentionDays: options.retentionDays,
-    onWritten: (n) => metrics.logRowsWritten.inc(n),
-    onDropped: (n, err) => {
-      metrics.logRowsDropped.inc(n);
-      // Say why, but at most once a minute: a broken disk must not flood stderr as well.
-      if (Date.now() - lastDropWarning < 60_000) return;
-      lastDropWarning = Date.now();
-      say(`serving: dropped ${n} request-log row(s): ${(err as Error)?.message ?? err}; requests are still answered`);
+  // The request log also feeds the monitoring gauges (unique users, catalogue coverage) from the same rows.
+  const requestLog = new MonitoredRequestLog(
+    {
+      file: logFilePath(logDir, 'requests'),
+      retentionDays: options.retentionDays,
+      onWritten: (n) => metrics.logRowsWritten.inc(n),
+      onDropped: (n, err) => {
+        metrics.logRowsDropped.inc(n);
+        // Say why, but at most once a minute: a broken disk must not flood stderr as well.
+        if (Date.now() - lastDropWarning < 60_000) return;
+        lastDropWarning = Date.now();
+        say(`serving: dropped ${n} request-log row(s): ${(err as Error)?.message ?? err}; requests are still answered`);
+      },
     },
-  });
+    monitorSlot(metrics.registry, slot),
+  );
   const eventLog = new EventLog(logFilePath(logDir, 'events'));
 
   const server = await startServer({
