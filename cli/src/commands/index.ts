@@ -3,8 +3,11 @@ import { registerData } from './data.ts';
 import { registerLogs } from './logs.ts';
 import { registerModels } from './models.ts';
 import { registerPromote } from './promote.ts';
+import { registerReplay } from './replay.ts';
+import { registerReport } from './report.ts';
 import { registerRetrain } from './retrain.ts';
 import { registerServe } from './serve.ts';
+import { registerSimulate } from './simulate.ts';
 import { registerTracking } from './tracking.ts';
 import { registerTrain } from './train.ts';
 
@@ -18,4 +21,7 @@ export function registerCommands(program: Command): void {
   registerTracking(program);
   registerServe(program);
   registerLogs(program);
+  registerReport(program);
+  registerReplay(program);
+  registerSimulate(program);
 }
