@@ -128,7 +128,10 @@ export const TrackingSpecSchema = z
   .object({
     backend: z.enum(['embedded', 'mlflow']).default('embedded'),
     /** The MLflow server; required when backend is mlflow. */
-    uri: z.url({ message: 'expected an http(s) URL of the MLflow server' }).max(1024).optional(),
+    uri: z
+      .url({ protocol: /^https?$/, message: 'expected an http(s) URL of the MLflow server' })
+      .max(1024)
+      .optional(),
   })
   .strict()
   .refine((t) => t.backend !== 'mlflow' || t.uri !== undefined, {
