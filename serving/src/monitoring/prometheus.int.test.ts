@@ -1,23 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { readPrepared } from '@recsys/trainer/data/prepared';
 import { sessionsBetween } from '@recsys/trainer/simulate/sessions';
 import { type SimulateSummary, simulate } from '@recsys/trainer/simulate/simulate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserHistory } from '../interactions/user-history.ts';
-import { EventLog } from '../logs/event-log.ts';
-import { logFilePath } from '../logs/files.ts';
 import { readRequestLogs } from '../logs/read.ts';
-import { createServingMetrics } from '../metrics.ts';
-import { loadModel } from '../model/load.ts';
-import { ModelSlot } from '../model/slot.ts';
-import { type RunningServer, startServer } from '../server.ts';
+import { type ServeProcess, startServeProcess } from '../testing/cli-process.ts';
 import { call } from '../testing/http.ts';
 import { dashboardExpressions, metricNames, ruleExpressions, substituteGrafanaVariables } from './expressions.ts';
 import { RANKING_ENDPOINTS } from './monitor.ts';
-import { MonitoredRequestLog, monitorSlot } from './monitored-request-log.ts';
 import { PROMETHEUS, type PrometheusProcess, startPrometheus } from './prometheus-process.ts';
 
 const PROMTOOL = process.env.RECSYS_PROMTOOL ?? '/usr/bin/promtool';
@@ -48,7 +41,7 @@ describe.skipIf(!available)('alert rules (promtool)', () => {
 describe.skipIf(!available)('a real Prometheus scraping the real serving under simulated traffic', () => {
   const temp = tempDir('recsys-prometheus-');
   const logDir = path.join(temp.dir, 'logs');
-  let server: RunningServer | undefined;
+  let served: ServeProcess | undefined;
   let prometheus: PrometheusProcess | undefined;
   let summary: SimulateSummary;
   let similarAnswered = 0;
@@ -77,37 +70,25 @@ describe.skipIf(!available)('a real Prometheus scraping the real serving under s
     );
     recsys('promote', '--store', store, '--version', trained.version);
 
-    // Wired as serve() will be: the monitor registers on the serving registry and reads the request log's rows.
-    const metrics = createServingMetrics();
-    const slot = new ModelSlot();
-    slot.onSwap((model) => metrics.setModel(model.info));
-    const monitor = monitorSlot(metrics.registry, slot);
-    slot.swap(await loadModel(store, 'movies', trained.version));
-    mkdirSync(logDir);
-    const requestLog = new MonitoredRequestLog({ file: logFilePath(logDir, 'requests') }, monitor);
-    server = await startServer({
-      slot,
-      metrics,
-      requestLog,
-      eventLog: new EventLog(logFilePath(logDir, 'events')),
-      history: new UserHistory(),
-    });
-    prometheus = await startPrometheus(temp.dir, new URL(server.url).host, [rules]);
+    // The real `recsys serve` process, which wires the monitor into its request log.
+    served = await startServeProcess(['--store', store, '--follow', '--port', '0', '--log-dir', logDir]);
+    prometheus = await startPrometheus(temp.dir, new URL(served.url).host, [rules]);
 
     const prepared = readPrepared(data);
     const from = Date.parse(prepared.manifest.cutoffs.test) / 1000;
-    summary = await simulate({ api: server.url, sessions: sessionsBetween(prepared, from, Infinity), speed: Infinity });
+    summary = await simulate({ api: served.url, sessions: sessionsBetween(prepared, from, Infinity), speed: Infinity });
     for (let i = 0; i < 60; i++) {
       const movie = prepared.movieIds[i % prepared.movieIds.length];
-      const res = await call(server.url, 'POST', '/similar', { movie_ids: [i % 6 === 0 ? 9_999_999 : movie], k: 10 });
+      const res = await call(served.url, 'POST', '/similar', { movie_ids: [i % 6 === 0 ? 9_999_999 : movie], k: 10 });
       if (res.status === 200) similarAnswered++;
     }
-    requestLog.flush();
+    // The log writes in batches every 200 ms; SIGTERM flushes it at the end.
+    await new Promise((resolve) => setTimeout(resolve, 600));
   });
 
   afterAll(async () => {
     await prometheus?.stop();
-    await server?.close();
+    await served?.stop();
     temp.cleanup();
   });
 
