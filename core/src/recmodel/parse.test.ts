@@ -60,6 +60,10 @@ describe('parseRecModel', () => {
     expect(byPath.spec).toContain('servng');
     expect(byPath['spec.schedule']).toContain('cron');
     expect(byPath['spec.models.families']).toContain('at least one model family');
+    const badHour = parseRecModel(minimal.replace('spec:', "spec:\n  schedule: '0 25 * * *'"));
+    expect(badHour.ok ? [] : badHour.problems).toEqual([
+      { path: 'spec.schedule', message: expect.stringContaining('hour field "25" has 25 out of range') },
+    ]);
   });
 
   it('rejects a family named twice, and an unknown family', () => {

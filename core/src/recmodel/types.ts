@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PromotionPolicySchema } from '../promotion/policy.ts';
+import { parseCron } from './cron.ts';
 
 /**
  * The RecModel custom resource: one spec for the local runtime (`recsys up -f`) and the cluster operator.
@@ -31,6 +32,14 @@ const cron = (field: string) =>
     .max(100)
     .regex(new RegExp(CRON_PATTERN), {
       message: `expected a cron schedule: five fields (minute hour day month weekday) or @hourly/@daily/@weekly/@monthly/@yearly`,
+      abort: true,
+    })
+    .superRefine((value, ctx) => {
+      try {
+        parseCron(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
     })
     .meta({ 'x-kubernetes-validations': [cronRule(field)] });
 
