@@ -29,6 +29,8 @@ export async function freePort(): Promise<number> {
 
 export interface RunningSite {
   url: string;
+  /** The last 4 KB the site's server wrote to stderr (its error log), for a failing test to show. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startSite(apiUrl: string): Promise<RunningSite> {
   }
   return {
     url,
+    stderr: () => stderr,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
