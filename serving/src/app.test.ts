@@ -164,6 +164,31 @@ describe('POST /recommend', () => {
     expect(text.body.error.code).toBe('unsupported_media_type');
   });
 
+  it('stops reading a chunked body (no Content-Length) once it passes the limit', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(`${base}/recommend`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(`{"user_id": 1, "genres": [${'"Drama",'.repeat(400)}`);
+      req.write(`${'"Drama",'.repeat(400)}"Drama"]}`);
+      req.end();
+    });
+    expect(status).toBe(413);
+  });
+
   it('rejects an oversize body with a 413', async () => {
     const res = await post('/recommend', { user_id: 1, genres: Array.from({ length: 1000 }, () => 'Drama') });
     expect(res.status).toBe(413);
