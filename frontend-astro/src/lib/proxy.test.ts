@@ -16,6 +16,11 @@ describe('the /api proxy', () => {
       });
       req.on('end', () => {
         seen = { method: req.method, url: req.url, body, type: req.headers['content-type'] };
+        if (req.url === '/movies/7') return void setTimeout(() => res.end('{}'), 2000);
+        if (req.url === '/genres') {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          return void res.end(JSON.stringify({ error: { code: 'internal', message: 'boom', request_id: 'r5' } }));
+        }
         res.writeHead(req.url === '/similar' ? 404 : 200, {
           'content-type': 'application/json',
           'x-request-id': 'up-1',
@@ -48,6 +53,28 @@ describe('the /api proxy', () => {
     const similar = await proxy(post, '/similar', '');
     expect(similar.status).toBe(404);
     expect(seen).toEqual({ method: 'POST', url: '/similar', body, type: 'application/json' });
+  });
+
+  it('relays an API 5xx as it is, for the page to word it', async () => {
+    useUpstream();
+    const got = await proxy(new Request('http://site/api/genres'), '/genres', '');
+    expect(got.status).toBe(500);
+    expect((await got.json()).error.request_id).toBe('r5');
+  });
+
+  it('answers 504 api_timeout when the API is too slow, without waiting for it', async () => {
+    useUpstream();
+    const original = console.error;
+    console.error = () => {};
+    try {
+      const started = performance.now();
+      const got = await proxy(new Request('http://site/api/movies/7'), '/movies/7', '', 200);
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(got.status).toBe(504);
+      expect((await got.json()).error.code).toBe('api_timeout');
+    } finally {
+      console.error = original;
+    }
   });
 
   it('refuses paths that are not API routes without calling the upstream', async () => {

@@ -11,7 +11,7 @@ function errorResponse(status: number, code: string, message: string): Response 
 }
 
 /** Forwards one same-origin `/api/*` request to the serving API and relays its answer unchanged. */
-export async function proxy(request: Request, apiPath: string, search: string): Promise<Response> {
+export async function proxy(request: Request, apiPath: string, search: string, timeoutMs?: number): Promise<Response> {
   if (!FORWARDED.test(apiPath)) {
     return errorResponse(
       404,
@@ -30,6 +30,7 @@ export async function proxy(request: Request, apiPath: string, search: string): 
     method: request.method,
     body,
     contentType: request.headers.get('content-type'),
+    timeoutMs,
   });
   if ('failure' in exchange) {
     console.error(`site: proxy ${request.method} ${apiPath} failed: ${exchange.failure} (${exchange.reason})`);

@@ -12,7 +12,7 @@ export function apiBase(): string {
 /** One upstream exchange: the raw Response, or why there is none (unreachable or too slow). */
 export async function upstream(
   path: string,
-  init: { method?: string; body?: BodyInit | null; contentType?: string | null } = {},
+  init: { method?: string; body?: BodyInit | null; contentType?: string | null; timeoutMs?: number } = {},
 ): Promise<{ response: Response } | { failure: typeof UNREACHABLE | typeof TIMED_OUT; reason: string }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.contentType) headers['content-type'] = init.contentType;
@@ -21,7 +21,7 @@ export async function upstream(
       method: init.method ?? 'GET',
       body: init.body ?? null,
       headers,
-      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+      signal: AbortSignal.timeout(init.timeoutMs ?? UPSTREAM_TIMEOUT_MS),
     });
     return { response };
   } catch (err) {
