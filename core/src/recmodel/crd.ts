@@ -81,10 +81,25 @@ function clean(node: JsonSchema, defaults: boolean): JsonSchema {
       out[key] = value;
     }
   }
+  if (out.default !== undefined) out.default = withNestedDefaults(out, out.default);
   if (out.type === undefined && !out['x-kubernetes-int-or-string'] && !out['x-kubernetes-preserve-unknown-fields']) {
     throw new Error(`a RecModel schema node has no type: ${JSON.stringify(node).slice(0, 200)}`);
   }
   return out;
+}
+
+/**
+ * An object default with its properties' defaults filled in: the API server validates a default (CEL rules
+ * included) as written, so `default: {}` must spell out what zod would fill.
+ */
+function withNestedDefaults(node: JsonSchema, value: unknown): unknown {
+  if (node.type !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const filled: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, JsonSchema>)) {
+    if (filled[name] === undefined && child.default !== undefined) filled[name] = child.default;
+    if (filled[name] !== undefined) filled[name] = withNestedDefaults(child, filled[name]);
+  }
+  return filled;
 }
 
 /** The RecModel CustomResourceDefinition (apiextensions.k8s.io/v1), generated from the zod schemas. */
