@@ -157,6 +157,58 @@ describe('reconcile', () => {
     expect(reconcile(applied(done, ready), serving).actions).toEqual([]);
   });
 
+  it('retrains exactly once for a spec change made while a run was training', () => {
+    const { model, runName } = trainingStarted(recModel(), world());
+    const edited = { ...recModel({ models: { budget: 3 } }, { generation: 2 }), status: model.status };
+    const running = reconcile(edited, world({ run: { name: runName, phase: 'Running' } }));
+    expect(ofType(running, 'train')).toEqual([]);
+    const decision = decide(score('v1', 0.3), null);
+    const after = reconcile(
+      applied(edited, running),
+      world({ run: succeeded(runName, 'v1', { phase: 'Decided', decision }) }),
+    );
+    const trains = ofType(after, 'train');
+    expect(trains).toHaveLength(1);
+    expect(trains[0]).toMatchObject({ trigger: 'spec', generation: 2 });
+    expect(ofType(after, 'promote')).toHaveLength(1);
+    const next = applied(applied(edited, running), after);
+    const w = world({
+      productionVersion: 'v1',
+      serving: servingAt('v1'),
+      run: { name: trains[0].runName, phase: 'Running' },
+    });
+    expect(ofType(reconcile(next, w), 'train')).toEqual([]);
+  });
+
+  it('treats a failed gate as a failed run: Degraded, then a new attempt after the backoff', () => {
+    const { model, runName } = trainingStarted(recModel(), world());
+    const gateFailed = succeeded(runName, 'v1', {
+      phase: 'Failed',
+      reason: 'NoGateWindow',
+      message: 'no interactions after both cutoffs',
+    });
+    const failed = reconcile(model, world({ run: gateFailed }));
+    const status = ofType(failed, 'updateStatus')[0].status;
+    expect(status.lastFailure).toMatchObject({ step: 'gate', reason: 'NoGateWindow', attempts: 1 });
+    expect(status.conditions.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'GateFailed',
+    });
+    expect(ofType(failed, 'emitEvent')[0]).toMatchObject({ eventType: 'Warning', reason: 'GateFailed' });
+    const retry = reconcile(applied(model, failed), world({ run: null, now: status.lastFailure?.retryAt }));
+    expect(ofType(retry, 'train')).toEqual([expect.objectContaining({ runName: `${runName}-a2`, attempt: 2 })]);
+  });
+
+  it('scales serving to zero without reporting a rollout forever', () => {
+    const { model, w } = settled();
+    const zero = { ...recModel({ serving: { replicas: 0 } }), status: model.status };
+    expect(ofType(reconcile(zero, w), 'rollServing')).toEqual([expect.objectContaining({ replicas: 0 })]);
+    const stopped = { ...w, serving: { running: false, ready: false, version: null, replicas: 0 } };
+    const result = reconcile(zero, stopped);
+    expect(types(result)).toEqual(['updateStatus']);
+    expect(reconcile(applied(zero, result), stopped).actions).toEqual([]);
+  });
+
   it('retains a worse candidate with a Warning event naming the failing rule and both values', () => {
     const { model, w } = settled();
     const annotated = { ...model, metadata: { ...model.metadata, annotations: { [RETRAIN_ANNOTATION]: 'now' } } };

@@ -43,7 +43,8 @@ export interface ObservedWorld {
   productionVersion: string | null;
   /** The run named by status.training.runName; null when there is none or it no longer exists. */
   run: ObservedRun | null;
-  serving: { running: boolean; ready: boolean; version: string | null; replicas: number };
+  /** replicas: the ready-or-not pod count; leave it out where one process serves (the local runtime). */
+  serving: { running: boolean; ready: boolean; version: string | null; replicas?: number };
   frontend: { running: boolean };
   /** The latest slot of spec.schedule at or before now (ISO); null without a schedule. */
   scheduledSlot: string | null;
@@ -265,7 +266,6 @@ export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileRe
       request,
       slot: world.scheduledSlot,
       production,
-      runFinished: run !== null && run.phase !== 'Running',
       now,
     });
     if (next) {
@@ -290,8 +290,12 @@ export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileRe
 
   // 3. Serving runs Production at the spec's replicas.
   if (production) {
-    const rolled =
-      world.serving.running && world.serving.version === production && world.serving.replicas === spec.serving.replicas;
+    const { serving } = world;
+    const scaledToZero = spec.serving.replicas === 0;
+    const replicasMatch = serving.replicas === undefined || serving.replicas === spec.serving.replicas;
+    const rolled = scaledToZero
+      ? !serving.running && replicasMatch
+      : serving.running && serving.version === production && replicasMatch;
     if (!rolled) {
       actions.push({
         type: 'rollServing',
@@ -301,20 +305,22 @@ export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileRe
         image: spec.serving.image,
         resources: spec.serving.resources,
       });
-      if (previous.targetVersion !== production && world.serving.version !== production)
+      if (!scaledToZero && previous.targetVersion !== production && serving.version !== production)
         event('Normal', 'RollingServing', `rolling serving to ${production}`);
     }
-    const ready = rolled && world.serving.ready;
-    status.targetVersion = ready ? undefined : production;
+    const ready = rolled && serving.ready && !scaledToZero;
+    status.targetVersion = ready || scaledToZero ? undefined : production;
     condition(
-      ready
-        ? {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Serving',
-            message: `serving ${production} with ${spec.serving.replicas} replica(s)`,
-          }
-        : { type: 'Ready', status: 'False', reason: 'RollingOut', message: `serving is rolling to ${production}` },
+      scaledToZero
+        ? { type: 'Ready', status: 'False', reason: 'ScaledToZero', message: 'spec.serving.replicas is 0' }
+        : ready
+          ? {
+              type: 'Ready',
+              status: 'True',
+              reason: 'Serving',
+              message: `serving ${production} with ${spec.serving.replicas} replica(s)`,
+            }
+          : { type: 'Ready', status: 'False', reason: 'RollingOut', message: `serving is rolling to ${production}` },
     );
   } else {
     status.targetVersion = undefined;
@@ -371,7 +377,6 @@ interface NextRunInput {
   request: string | undefined;
   slot: string | null;
   production: string | null;
-  runFinished: boolean;
   now: string;
 }
 
@@ -388,7 +393,7 @@ function nextRun(input: NextRunInput): { trigger: Trigger; token?: string; attem
   // A retry continues the failed run's trigger, under the next attempt's name.
   const failure = status.lastFailure;
   const training = status.training;
-  if (input.runFinished && failure && training && failure.runName === training.runName && failure.retryAt) {
+  if (failure && training && failure.runName === training.runName && failure.retryAt) {
     if (Date.parse(failure.retryAt) <= Date.parse(input.now)) {
       return { trigger: training.trigger, token: tokenOf(training, previous), attempt: training.attempt + 1 };
     }
