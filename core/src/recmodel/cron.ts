@@ -1,3 +1,5 @@
+import type { RecModelSpec } from './types.ts';
+
 /**
  * Cron schedules as a Kubernetes CronJob reads them (five fields, UTC, @descriptors), so the local runtime
  * fires `spec.schedule` and `spec.report.schedule` on the same slots the cluster does.
@@ -123,4 +125,14 @@ function dayMatches(cron: CronSchedule, day: Date): boolean {
   const byWeek = cron.daysOfWeek[day.getUTCDay()];
   if (cron.dayOfMonthRestricted && cron.dayOfWeekRestricted) return byMonth || byWeek;
   return byMonth && byWeek;
+}
+
+/** The slots reconcile compares with its status (ObservedWorld.scheduledSlot and reportSlot) at `now`. */
+export function specSlots(
+  spec: Pick<RecModelSpec, 'schedule' | 'report'>,
+  now: Date,
+): { scheduledSlot: string | null; reportSlot: string | null } {
+  const slot = (expression: string | undefined) =>
+    expression === undefined ? null : (latestCronSlot(expression, now)?.toISOString() ?? null);
+  return { scheduledSlot: slot(spec.schedule), reportSlot: spec.report.enabled ? slot(spec.report.schedule) : null };
 }

@@ -10,7 +10,7 @@ import {
   type ReconcileResult,
   reconcile,
 } from './reconcile.ts';
-import { runNameFor } from './run-name.ts';
+import { retrainCronJobName, runNameFor } from './run-name.ts';
 import { HISTORY_LIMIT, RETRAIN_ANNOTATION, type RecModel } from './types.ts';
 
 const T0 = '2026-11-29T10:00:00.000Z';
@@ -314,7 +314,9 @@ describe('reconcile', () => {
       now: '2026-11-30T03:00:05.000Z',
     });
     const [train] = ofType(due, 'train');
-    expect(train).toMatchObject({ trigger: 'schedule', runName: 'movies-g1-s202611300300' });
+    // Named as the cronjob controller names the Job of that slot, so a cluster finds the CronJob's Job.
+    const minutes = Date.parse('2026-11-30T03:00:00.000Z') / 60_000;
+    expect(train).toMatchObject({ trigger: 'schedule', runName: `movies-retrain-${minutes}` });
   });
 
   it('records a failed run as Degraded with lastFailure, retries after the backoff, and gives up after the last attempt', () => {
@@ -431,15 +433,17 @@ describe('reconcile', () => {
 
 describe('runNameFor', () => {
   it('gives a DNS-1123 label of at most 63 characters for any model name', () => {
-    const name = runNameFor({
-      name: `a${'-b'.repeat(40)}`,
-      generation: 123456,
-      trigger: 'schedule',
-      token: '2026-11-30T03:00:00.000Z',
-      attempt: 5,
-    });
-    expect(name.length).toBeLessThanOrEqual(63);
-    expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-    expect(name.endsWith('-g123456-s202611300300-a5')).toBe(true);
+    const long = `a${'-b'.repeat(40)}`;
+    for (const [trigger, token] of [
+      ['schedule', '2026-11-30T03:00:00.000Z'],
+      ['annotation', 'please'],
+      ['spec', '0123456789abcdef'],
+    ] as const) {
+      const name = runNameFor({ name: long, generation: 123456, trigger, token, attempt: 5 });
+      expect(name.length, name).toBeLessThanOrEqual(63);
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(name.endsWith('-a5')).toBe(true);
+    }
+    expect(retrainCronJobName(long).length).toBeLessThanOrEqual(52);
   });
 });

@@ -30,18 +30,33 @@ export interface RunKey {
   attempt: number;
 }
 
+/** A CronJob's name may be at most 52 characters: its controller appends `-<minutes>` to name each Job. */
+const CRONJOB_NAME_LIMIT = 52;
+
+const label = (prefix: string, suffix: string, limit = 63) =>
+  `${prefix.slice(0, limit - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
+
+/** The retraining CronJob of a RecModel in a cluster (the operator creates it for spec.schedule). */
+export function retrainCronJobName(name: string): string {
+  return label(name, 'retrain', CRONJOB_NAME_LIMIT);
+}
+
 /**
  * A deterministic run name (a DNS-1123 label of at most 63 characters, so it can name a Job and its pods):
  * the same generation, trigger, token and attempt always give the same name, which makes creating it idempotent.
+ * A scheduled run is named as the cronjob controller names the Job it creates for that slot
+ * (`<cronjob>-<slot in Unix minutes>`), so the operator finds that Job instead of starting a second one.
  */
 export function runNameFor(key: RunKey): string {
+  const attempt = key.attempt > 1 ? `-a${key.attempt}` : '';
+  if (key.trigger === 'schedule') {
+    const minutes = Math.floor(Date.parse(key.token ?? '') / 60_000);
+    if (!Number.isFinite(minutes)) throw new Error(`a scheduled run needs its ISO slot time, got "${key.token}"`);
+    return `${retrainCronJobName(key.name)}-${minutes}${attempt}`;
+  }
   const parts = [`g${key.generation}`];
   if (key.trigger === 'annotation') parts.push(`r${shortHash(key.token ?? '', 8)}`);
-  if (key.trigger === 'schedule') parts.push(`s${(key.token ?? '').replace(/[^0-9]/g, '').slice(0, 12)}`);
   // A local RecModel file has no generation, so the training spec's hash tells its versions apart.
-  if (key.trigger === 'initial' || key.trigger === 'spec') parts.push((key.token ?? '').slice(0, 8));
-  if (key.attempt > 1) parts.push(`a${key.attempt}`);
-  const suffix = parts.join('-');
-  const prefix = key.name.slice(0, 63 - suffix.length - 1).replace(/-+$/, '');
-  return `${prefix}-${suffix}`;
+  else parts.push((key.token ?? '').slice(0, 8));
+  return label(key.name, `${parts.join('-')}${attempt}`);
 }
