@@ -60,24 +60,41 @@ const image = z.string().min(1).max(512);
 
 export const DatasetSpecSchema = z
   .object({
-    /** A MovieLens directory, an official archive name (ml-100k, ml-1m, ml-latest-small), or a path on a volume. */
-    source: z.string().min(1).max(1024),
-    /** Ratings at or above this count as positive interactions (PROTOCOL.md step 1). */
-    positiveRating: z.number().min(0.5).max(5).default(4),
+    source: z
+      .string()
+      .min(1)
+      .max(1024)
+      .describe(
+        'A MovieLens directory, an official archive name (ml-100k, ml-1m, ml-latest-small), or a path on a volume.',
+      ),
+    positiveRating: z
+      .number()
+      .min(0.5)
+      .max(5)
+      .default(4)
+      .describe('Ratings at or above this count as positive interactions (PROTOCOL.md step 1).'),
     minUserPositives: z.number().int().min(1).max(10_000).default(5),
     minItemPositives: z.number().int().min(1).max(10_000).default(10),
-    /** Repeat the thresholds until stable instead of one pass. */
-    iterative: z.boolean().default(false),
-    /** A directory of serving event logs whose interactions are merged in on retrain; none when absent. */
-    eventLogs: z.string().min(1).max(1024).optional(),
+    iterative: z.boolean().default(false).describe('Repeat the thresholds until stable instead of one pass.'),
+    eventLogs: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('A directory of serving event logs whose interactions are merged in on retrain; none when absent.'),
   })
   .strict();
 
 export const FamilySpecSchema = z
   .object({
     name: z.enum(MODEL_FAMILIES),
-    /** Candidates tried on validation for this family; the global budget when absent. */
-    budget: z.number().int().min(1).max(1000).optional(),
+    budget: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Candidates tried on validation for this family; the global budget when absent.'),
   })
   .strict();
 
@@ -92,8 +109,13 @@ export const ModelsSpecSchema = z
         message: 'each model family may appear once',
       })
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
-    /** Candidates tried on validation per family, unless the family names its own. */
-    budget: z.number().int().min(1).max(1000).default(8),
+    budget: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(8)
+      .describe('Candidates tried on validation per family, unless the family names its own.'),
   })
   .strict()
   .meta({
@@ -102,8 +124,12 @@ export const ModelsSpecSchema = z
 
 export const SelectionSpecSchema = z
   .object({
-    /** Validation coverage@100 a candidate needs to win the search. */
-    minCoverage: z.number().min(0).max(1).default(0.5),
+    minCoverage: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Validation coverage@100 a candidate needs to win the search.'),
   })
   .strict();
 
@@ -140,7 +166,8 @@ export const TrackingSpecSchema = z
     uri: z
       .url({ protocol: /^https?$/, message: 'expected an http(s) URL of the MLflow server' })
       .max(1024)
-      .optional(),
+      .optional()
+      .describe('The MLflow server; required when backend is mlflow.'),
   })
   .strict()
   .refine((t) => t.backend !== 'mlflow' || t.uri !== undefined, {
@@ -164,23 +191,25 @@ export const ReportSpecSchema = z
     since: z
       .string()
       .regex(new RegExp(DURATION_PATTERN), { message: 'expected a duration such as 24h, 90m or 7d' })
-      .default('24h'),
+      .default('24h')
+      .describe('The window the report covers, ending when it is written.'),
     format: z.enum(['markdown', 'json']).default('markdown'),
   })
   .strict();
 
 export const RecModelSpecSchema = z
   .object({
-    dataset: DatasetSpecSchema,
-    models: ModelsSpecSchema.prefault({}),
-    selection: SelectionSpecSchema.prefault({}),
-    promotion: PromotionSpecSchema,
-    /** Retraining schedule (cron); no scheduled retraining when absent. */
-    schedule: cron('schedule').optional(),
-    serving: ServingSpecSchema.prefault({}),
-    frontend: FrontendSpecSchema.prefault({}),
-    tracking: TrackingSpecSchema.prefault({}),
-    report: ReportSpecSchema.prefault({}),
+    dataset: DatasetSpecSchema.describe('The MovieLens data the models learn from, and how it is prepared.'),
+    models: ModelsSpecSchema.prefault({}).describe('The model families searched on validation, and their budgets.'),
+    selection: SelectionSpecSchema.prefault({}).describe('How the search chooses its winner.'),
+    promotion: PromotionSpecSchema.describe(
+      'The promotion gate: when a trained candidate may replace Production (both scored on the same window).',
+    ),
+    schedule: cron('schedule').optional().describe('Retraining schedule (cron); no scheduled retraining when absent.'),
+    serving: ServingSpecSchema.prefault({}).describe('The recommendation API, pinned to the Production version.'),
+    frontend: FrontendSpecSchema.prefault({}).describe('The Astro site.'),
+    tracking: TrackingSpecSchema.prefault({}).describe('Where training runs and promotion decisions are tracked.'),
+    report: ReportSpecSchema.prefault({}).describe('The scheduled report of serving and model quality.'),
   })
   .strict();
 
@@ -211,10 +240,11 @@ export const HistoryEntrySchema = z
     stage: z.enum(['None', 'Staging', 'Production', 'Archived']),
     verdict: z.enum(['promote', 'retain']),
     summary: z.string(),
-    /** The candidate's gate metrics by name (ndcg@10, recall@20, …). */
-    metrics: z.record(z.string(), z.number()),
-    /** The Production version it was compared with; absent on the first promotion. */
-    comparedWith: z.string().optional(),
+    metrics: z.record(z.string(), z.number()).describe("The candidate's gate metrics by name (ndcg@10, recall@20, …)."),
+    comparedWith: z
+      .string()
+      .optional()
+      .describe('The Production version it was compared with; absent on the first promotion.'),
     failedRules: z.array(z.string()).default([]),
     runName: z.string().min(1),
     trigger: z.string().min(1),
@@ -243,10 +273,8 @@ export const FailureSchema = z
     reason: z.string().min(1),
     message: z.string(),
     at: time,
-    /** Consecutive failed attempts of this run. */
-    attempts: z.number().int().min(1),
-    /** When the next attempt may start; absent once attempts are exhausted. */
-    retryAt: time.optional(),
+    attempts: z.number().int().min(1).describe('Consecutive failed attempts of this run.'),
+    retryAt: time.optional().describe('When the next attempt may start; absent once attempts are exhausted.'),
   })
   .strict();
 
@@ -258,15 +286,17 @@ export const RecModelStatusSchema = z
       .default([])
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
     productionVersion: z.string().optional(),
-    /** Production's NDCG@10 on the gate window that promoted it (the NDCG@10 printer column). */
-    productionNdcgAt10: z.number().optional(),
-    /** A trained candidate waiting for (or failing) the gate. */
-    stagingVersion: z.string().optional(),
-    /** The version serving is rolling to. */
-    targetVersion: z.string().optional(),
+    productionNdcgAt10: z
+      .number()
+      .optional()
+      .describe("Production's NDCG@10 on the gate window that promoted it (the NDCG@10 printer column)."),
+    stagingVersion: z.string().optional().describe('A trained candidate waiting for (or failing) the gate.'),
+    targetVersion: z.string().optional().describe('The version serving is rolling to.'),
     training: TrainingRunStatusSchema.optional(),
-    /** Hash of the spec sections that shape a model (dataset, models, selection, promotion) last trained. */
-    trainedSpecHash: z.string().optional(),
+    trainedSpecHash: z
+      .string()
+      .optional()
+      .describe('Hash of the spec sections that shape a model (dataset, models, selection, promotion) last trained.'),
     lastRetrainRequest: z.string().optional(),
     lastScheduledSlot: time.optional(),
     lastReportSlot: time.optional(),
