@@ -57,7 +57,7 @@ describe('the Astro site in Chromium', () => {
     await open('/');
     await page.getByLabel('Your user id').fill(String(userId));
     await page.getByLabel('Your user id').press('Enter');
-    await page.waitForURL(`**/?user=${userId}`);
+    await page.waitForURL(new RegExp(`[?]user=${userId}(&|$)`));
     await expect.poll(() => page.getByTestId('api-status').getAttribute('data-state')).toBe('up');
     const direct = await recommendDirect(userId);
     expect(direct.source).toBe('personalised');
@@ -68,6 +68,31 @@ describe('the Astro site in Chromium', () => {
     expect(await page.getByTestId('fallback-notice').count()).toBe(0);
     await expectAccessible(page);
     await screenshot(page, 'for-you-known-user');
+  });
+
+  it("narrows a known user's list by genre and years, and says so when nothing is left", async () => {
+    const userId = api.data.userIds[3];
+    await open('/');
+    await page.getByLabel('Your user id').fill(String(userId));
+    await page.getByLabel('Genre').selectOption('Drama');
+    await page.getByLabel('From year').fill('1990');
+    await page.getByLabel('To year').fill('2005');
+    await page.getByRole('button', { name: 'Show my movies' }).click();
+    await page.waitForURL(/genre=Drama/);
+    const lines = await page.locator('[data-testid="movie-list"] .movie-meta').allTextContents();
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toContain('Drama');
+      const year = Number(line.slice(0, 4));
+      expect(year).toBeGreaterThanOrEqual(1990);
+      expect(year).toBeLessThanOrEqual(2005);
+    }
+    await expectAccessible(page);
+    await screenshot(page, 'for-you-filtered');
+    await page.goto(`${site.url}/?user=${userId}&from=2090`);
+    expect(await page.locator('.empty').textContent()).toContain('No movies match these filters');
+    await page.goto(`${site.url}/?user=${userId}&from=2000&to=1990`);
+    expect(await page.getByTestId('error-notice').textContent()).toContain('must not be after');
   });
 
   it('tells an unknown user they are new and shows the popular fallback', async () => {

@@ -5,9 +5,11 @@ export function displayTitle(movie: Pick<Movie, 'title' | 'year'>): string {
   return movie.year === null ? movie.title : movie.title.replace(/\s*\(\d{4}\)\s*$/, '');
 }
 
-/** Scores differ in scale between models; three significant digits are enough to compare within one list. */
+/** Scores differ in scale between models; counts stay whole, others get three significant digits. */
 export function formatScore(score: number): string {
-  return Math.abs(score) >= 1000 ? Math.round(score).toLocaleString('en') : score.toPrecision(3);
+  return Number.isInteger(score) || Math.abs(score) >= 1000
+    ? Math.round(score).toLocaleString('en')
+    : score.toPrecision(3);
 }
 
 /** "A", "A and B", "A, B and C". */

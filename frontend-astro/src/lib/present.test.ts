@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiStatusFrom, nextCheckMs } from './api-status.ts';
 import { displayTitle, formatScore, joinTitles } from './format.ts';
-import { positiveId } from './params.ts';
+import { listFilters, positiveId } from './params.ts';
 import { describeProblem, problemFrom, UNREACHABLE } from './problem.ts';
 
 describe('what the site tells people', () => {
@@ -50,9 +50,21 @@ describe('what the site tells people', () => {
     expect(displayTitle({ title: 'Untitled (unknown)', year: null })).toBe('Untitled (unknown)');
     expect(formatScore(0.123456)).toBe('0.123');
     expect(formatScore(12345.6)).toBe('12,346');
+    expect(formatScore(27)).toBe('27');
     expect(joinTitles(['A', 'B', 'C'])).toBe('A, B and C');
     expect(joinTitles(['A'])).toBe('A');
     expect(positiveId(' 42 ')).toBe(42);
     for (const bad of ['0', '-3', 'abc', '1.5', '99999999999', '', null]) expect(positiveId(bad)).toBeNull();
+  });
+
+  it('reads the For-you filters and words what is wrong with them', () => {
+    expect(listFilters(new URLSearchParams('genre=Drama&from=1990&to=1999'))).toEqual({
+      filters: { genres: ['Drama'], year_min: 1990, year_max: 1999 },
+      problems: [],
+    });
+    expect(listFilters(new URLSearchParams('genre=&from=&to='))).toEqual({ filters: {}, problems: [] });
+    const wrong = listFilters(new URLSearchParams('from=199x&to=1980'));
+    expect(wrong.problems).toEqual(['From year must be a four-digit year such as 1990, not “199x”.']);
+    expect(listFilters(new URLSearchParams('from=2000&to=1990')).problems[0]).toContain('must not be after');
   });
 });
