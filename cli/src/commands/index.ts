@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerData } from './data.ts';
 import { registerLogs } from './logs.ts';
 import { registerModels } from './models.ts';
+import { registerOperator } from './operator.ts';
 import { registerPromote } from './promote.ts';
 import { registerReplay } from './replay.ts';
 import { registerReport } from './report.ts';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerReplay(program);
   registerSimulate(program);
+  registerOperator(program);
 }

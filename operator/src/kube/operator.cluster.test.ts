@@ -1,0 +1,343 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseDocument } from 'yaml';
+import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
+import { kubeBinaries } from '../testing/kube-binaries.ts';
+import { finishJob, markDeploymentReady, recsysShim, runJobPod } from '../testing/kubelet.ts';
+import { type ManagedProcess, startProcess } from '../testing/managed-process.ts';
+import { CRONJOB_SCHEDULED_ANNOTATION, gateJobName, retrainCronJobName, servingName } from './names.ts';
+
+const binaries = kubeBinaries();
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const cli = path.join(repoRoot, 'cli/src/main.ts');
+const namespace = 'recsys';
+const release = 'rs';
+const operatorUser = `system:serviceaccount:${namespace}:${release}-operator`;
+const mountPath = '/artifacts';
+
+// biome-ignore lint/suspicious/noExplicitAny: API objects as JSON.
+type Manifest = Record<string, any>;
+
+/** The example RecModel, with a small search and the synthetic dataset on the artifact volume. */
+function recModelYaml(overrides: { families: string[]; minRelativeImprovement: number; schedule: string }): string {
+  const document = parseDocument(readFileSync(path.join(repoRoot, 'examples/recmodel.yaml'), 'utf8'));
+  const value = document.toJS() as Manifest;
+  value.metadata.namespace = namespace;
+  value.spec.dataset.source = `${mountPath}/data/synth`;
+  value.spec.models = { families: overrides.families.map((name) => ({ name })), budget: 2 };
+  value.spec.promotion.minRelativeImprovement = overrides.minRelativeImprovement;
+  value.spec.schedule = overrides.schedule;
+  return JSON.stringify(value);
+}
+
+describe.skipIf(!binaries)('RecModel operator against a real API server (audit log on, chart RBAC)', () => {
+  let server: TestApiServer;
+  let work: string;
+  let volume: string;
+  let shimBin: string;
+  let operatorConfig: string;
+  let operator: ManagedProcess | undefined;
+  let operators = 0;
+
+  const get = async (apiPath: string): Promise<Manifest> => {
+    const response = await server.request('GET', apiPath);
+    expect(response.status, response.body).toBe(200);
+    return JSON.parse(response.body) as Manifest;
+  };
+  const recModel = () => get(`/apis/recsys.dev/v1alpha1/namespaces/${namespace}/recmodels/movies`);
+  const trainJobs = async () =>
+    (await get(`/apis/batch/v1/namespaces/${namespace}/jobs?labelSelector=recsys.dev/role%3Dtrain`))
+      .items as Manifest[];
+  const job = async (name: string) => {
+    const response = await server.request('GET', `/apis/batch/v1/namespaces/${namespace}/jobs/${name}`);
+    return response.status === 200 ? (JSON.parse(response.body) as Manifest) : undefined;
+  };
+  const events = async () => (await get(`/api/v1/namespaces/${namespace}/events`)).items as Manifest[];
+
+  function startOperator(env: string[] = []): ManagedProcess {
+    operators += 1;
+    return startProcess(
+      `operator-${operators}`,
+      'env',
+      [
+        ...env,
+        process.execPath,
+        cli,
+        'operator',
+        `--kubeconfig=${operatorConfig}`,
+        `--namespace=${namespace}`,
+        `--identity=operator-${operators}`,
+        `--artifact-root=${volume}`,
+        `--artifact-mount=${mountPath}`,
+        `--artifact-claim=${release}-artifacts`,
+        '--trainer-image=ghcr.io/recsys-dev/trainer:0.1.0',
+        '--lease-duration=3',
+      ],
+      path.join(work, `operator-${operators}.log`),
+    );
+  }
+
+  /** Runs a Job's pod locally and reports it finished, as the kubelet and job controller would. */
+  async function complete(name: string): Promise<string> {
+    const manifest = await job(name);
+    expect(manifest, `Job ${name}`).toBeDefined();
+    const pod = await runJobPod(manifest as Manifest, { mountPath, volumeDir: volume, shimBin });
+    expect(pod.code, pod.stderr).toBe(0);
+    await finishJob(server, namespace, name, true);
+    return pod.terminationMessage;
+  }
+
+  const waitFor = <T>(what: () => Promise<T>, timeout = 60_000) => vi.waitFor(what, { timeout, interval: 250 });
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'recsys-operator-'));
+    volume = path.join(work, 'volume');
+    mkdirSync(path.join(volume, 'data'), { recursive: true });
+    shimBin = recsysShim(work);
+    const raw = path.join(work, 'raw');
+    execFileSync(
+      process.execPath,
+      [
+        cli,
+        'data',
+        'synth',
+        '--users',
+        '300',
+        '--items',
+        '200',
+        '--interactions',
+        '15000',
+        '--seed',
+        '7',
+        '--out',
+        raw,
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      process.execPath,
+      [cli, 'data', 'prepare', '--source', raw, '--out', path.join(volume, 'data/synth')],
+      { stdio: 'ignore' },
+    );
+    server = await startTestApiServer({ auditLog: true, binaries });
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    await server?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('accepts the CRD and the chart (helm template | kubectl apply), and gives the operator a ServiceAccount token', async () => {
+    const crd = await server.kubectl(['apply', '-f', path.join(repoRoot, 'crds/recmodel.yaml')]);
+    expect(crd.code, crd.stderr).toBe(0);
+    const established = await server.kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/recmodels.recsys.dev',
+      '--timeout=60s',
+    ]);
+    expect(established.code, established.stderr).toBe(0);
+    const ns = await server.kubectl(['create', 'namespace', namespace]);
+    expect(ns.code, ns.stderr).toBe(0);
+    const rendered = execFileSync(
+      binaries?.helm as string,
+      ['template', release, path.join(repoRoot, 'charts/recsys'), '--namespace', namespace],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const applied = await server.kubectl(['apply', '-f', '-'], { input: rendered });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`role.rbac.authorization.k8s.io/${release}-operator created`);
+    operatorConfig = server.kubeconfigForToken(
+      'operator',
+      await server.tokenForServiceAccount(namespace, `${release}-operator`),
+    );
+  });
+
+  it('rejects an invalid spec with the API server’s CEL error', async () => {
+    const invalid = JSON.parse(recModelYaml({ families: ['als'], minRelativeImprovement: 2, schedule: '0 3 * * *' }));
+    invalid.metadata.name = 'invalid';
+    const result = await server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(invalid) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('minRelativeImprovement must be within [-1, 1]');
+    const badSchedule = JSON.parse(
+      recModelYaml({ families: ['als'], minRelativeImprovement: 0.01, schedule: 'every day' }),
+    );
+    badSchedule.metadata.name = 'invalid';
+    const scheduled = await server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(badSchedule) });
+    expect(scheduled.code).not.toBe(0);
+    expect(scheduled.stderr).toMatch(/schedule/);
+  });
+
+  it('creates the trainer Job once even when killed right after creating it (before the status names it)', async () => {
+    operator = startOperator(['RECSYS_CRASH_AT=operator:job-created']);
+    const applied = await server.kubectl(['apply', '-f', '-'], {
+      input: recModelYaml({ families: ['popularity', 'als'], minRelativeImprovement: 0.01, schedule: '0 3 * * *' }),
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    await waitFor(async () => expect(operator?.exited()?.signal).toBe('SIGKILL'));
+    const created = await trainJobs();
+    expect(created).toHaveLength(1);
+    expect((await recModel()).status?.training).toBeUndefined();
+
+    operator = startOperator();
+    await waitFor(async () => expect((await recModel()).status?.training?.runName).toBe(created[0]?.metadata.name));
+    expect(await trainJobs()).toHaveLength(1);
+    const owner = created[0]?.metadata.ownerReferences?.[0];
+    expect(owner).toMatchObject({ kind: 'RecModel', name: 'movies', controller: true });
+  });
+
+  it('trains, gates and promotes the first model, then pins serving to it', async () => {
+    const runName = (await recModel()).status.training.runName as string;
+    const message = await complete(runName);
+    expect(message).toMatch(/^version=v\S+ best=\w+\n?$/);
+    const version = /version=(\S+)/.exec(message)?.[1];
+    await waitFor(async () => expect(await job(gateJobName(runName))).toBeDefined());
+    await complete(gateJobName(runName));
+    await waitFor(async () => expect((await recModel()).status?.productionVersion).toBe(version));
+    const deployment = await waitFor(async () => {
+      const d = await get(`/apis/apps/v1/namespaces/${namespace}/deployments/${servingName('movies')}`);
+      expect(d.spec.template.spec.containers[0].args).toContain(`--version=${version}`);
+      return d;
+    });
+    expect(deployment.spec.replicas).toBe(2);
+    await get(`/api/v1/namespaces/${namespace}/services/${servingName('movies')}`);
+    await markDeploymentReady(server, namespace, servingName('movies'));
+    await waitFor(async () => {
+      const ready = (await recModel()).status.conditions.find((c: Manifest) => c.type === 'Ready');
+      expect(ready?.status).toBe('True');
+    });
+    const table = await server.kubectl(['get', 'recmodels', '-n', namespace]);
+    expect(table.stdout).toMatch(/NAME\s+PRODUCTION\s+STAGING\s+NDCG@10\s+READY\s+AGE/);
+    expect(table.stdout).toMatch(new RegExp(`movies\\s+${version}\\s+\\s*0\\.\\d+\\s+True`));
+    expect((await events()).some((e) => e.reason === 'Promoted' && e.type === 'Normal')).toBe(true);
+  });
+
+  it('retains a worse candidate with a Warning Event naming the failing rule, serving unchanged', async () => {
+    const production = (await recModel()).status.productionVersion as string;
+    const applied = await server.kubectl(['apply', '-f', '-'], {
+      input: recModelYaml({ families: ['popularity'], minRelativeImprovement: 0.01, schedule: '30 4 * * *' }),
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    const runName = await waitFor(async () => {
+      const training = (await recModel()).status.training;
+      expect(training.trigger).toBe('spec');
+      return training.runName as string;
+    });
+    await complete(runName);
+    await waitFor(async () => expect(await job(gateJobName(runName))).toBeDefined());
+    await complete(gateJobName(runName));
+    const retained = await waitFor(async () => {
+      const event = (await events()).find((e) => e.reason === 'Retained');
+      expect(event).toBeDefined();
+      return event as Manifest;
+    });
+    expect(retained.type).toBe('Warning');
+    expect(retained.message).toMatch(/failed: .*ndcg@10/);
+    expect((await recModel()).status.productionVersion).toBe(production);
+    const cronJob = await get(`/apis/batch/v1/namespaces/${namespace}/cronjobs/${retrainCronJobName('movies')}`);
+    expect(cronJob.spec.schedule).toBe('30 4 * * *');
+    const deployment = await get(`/apis/apps/v1/namespaces/${namespace}/deployments/${servingName('movies')}`);
+    expect(deployment.spec.template.spec.containers[0].args).toContain(`--version=${production}`);
+  });
+
+  it('adopts the Job the CronJob creates for a slot, and on promote patches the Deployment to the new version', async () => {
+    const applied = await server.kubectl(['apply', '-f', '-'], {
+      input: recModelYaml({ families: ['popularity', 'als'], minRelativeImprovement: -1, schedule: '30 4 * * *' }),
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    const specRun = await waitFor(async () => {
+      const training = (await recModel()).status.training;
+      expect(training.generation).toBe(3);
+      return training.runName as string;
+    });
+    await complete(specRun);
+    await waitFor(async () => expect(await job(gateJobName(specRun))).toBeDefined());
+    await complete(gateJobName(specRun));
+    const promoted = await waitFor(async () => {
+      const last = (await recModel()).status.history.at(-1);
+      expect(last.runName).toBe(specRun);
+      expect(last.verdict).toBe('promote');
+      return last.version as string;
+    });
+    await waitFor(async () => {
+      const d = await get(`/apis/apps/v1/namespaces/${namespace}/deployments/${servingName('movies')}`);
+      expect(d.spec.template.spec.containers[0].args).toContain(`--version=${promoted}`);
+    });
+
+    // Play the cronjob controller: a Job from the jobTemplate, owned by the CronJob, stamped with its slot.
+    const cronJob = await get(`/apis/batch/v1/namespaces/${namespace}/cronjobs/${retrainCronJobName('movies')}`);
+    const slot = new Date(Math.ceil(Date.now() / 60_000) * 60_000).toISOString();
+    const fired = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: `${cronJob.metadata.name}-${Math.floor(Date.parse(slot) / 60_000)}`,
+        namespace,
+        labels: cronJob.spec.jobTemplate.metadata.labels,
+        annotations: { [CRONJOB_SCHEDULED_ANNOTATION]: slot },
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'CronJob',
+            name: cronJob.metadata.name,
+            uid: cronJob.metadata.uid,
+            controller: true,
+          },
+        ],
+      },
+      spec: cronJob.spec.jobTemplate.spec,
+    };
+    const createdJob = await server.request('POST', `/apis/batch/v1/namespaces/${namespace}/jobs`, { body: fired });
+    expect(createdJob.status, createdJob.body).toBe(201);
+    const before = (await trainJobs()).length;
+    await waitFor(async () => expect((await recModel()).status.training.trigger).toBe('schedule'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await trainJobs()).toHaveLength(before);
+    await complete(fired.metadata.name);
+    const scheduledRun = (await recModel()).status.training.runName as string;
+    await waitFor(async () => expect(await job(gateJobName(scheduledRun))).toBeDefined());
+  });
+
+  it('on delete, the finalizer removes the schedules and lets the RecModel go', async () => {
+    const deleted = await server.kubectl(['delete', 'recmodel', 'movies', '-n', namespace, '--wait=false']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await waitFor(async () => {
+      const response = await server.request(
+        'GET',
+        `/apis/recsys.dev/v1alpha1/namespaces/${namespace}/recmodels/movies`,
+      );
+      expect(response.status).toBe(404);
+    });
+    const cronJobs = await get(`/apis/batch/v1/namespaces/${namespace}/cronjobs`);
+    expect(cronJobs.items).toHaveLength(0);
+  });
+
+  it('the audit log shows no 403 for the operator and every permission the chart grants it in use', async () => {
+    const mine = server.auditEvents().filter((event) => event.user.username === operatorUser);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.filter((event) => event.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`)).toEqual(
+      [],
+    );
+    const used = new Set(
+      mine.map((e) => {
+        const resource = e.objectRef?.subresource
+          ? `${e.objectRef.resource}/${e.objectRef.subresource}`
+          : e.objectRef?.resource;
+        return `${e.objectRef?.apiGroup ?? ''}:${resource}:${e.verb}`;
+      }),
+    );
+    const role = await get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles/${release}-operator`);
+    const granted: string[] = role.rules.flatMap((rule: Manifest) =>
+      rule.apiGroups.flatMap((group: string) =>
+        rule.resources.flatMap((resource: string) => rule.verbs.map((verb: string) => `${group}:${resource}:${verb}`)),
+      ),
+    );
+    expect(granted.filter((permission) => !used.has(permission))).toEqual([]);
+  });
+});
