@@ -5,11 +5,11 @@ import { parseRecModelOrThrow } from './parse.ts';
 import {
   type ObservedRun,
   type ObservedWorld,
-  RETRY_BACKOFF,
   type ReconcileAction,
   type ReconcileResult,
   reconcile,
 } from './reconcile.ts';
+import { RETRY_BACKOFF } from './records.ts';
 import { retrainCronJobName, runNameFor } from './run-name.ts';
 import { HISTORY_LIMIT, RETRAIN_ANNOTATION, type RecModel } from './types.ts';
 
