@@ -120,6 +120,8 @@ describe('the Astro site in Chromium', () => {
       await button.focus();
       await page.keyboard.press('Enter');
       await page.getByRole('button', { name: `Picked: ${title.replace(/^Pick /, '')}` }).waitFor();
+      // The picked button keeps the keyboard focus (it toggles rather than disabling itself).
+      expect(await page.evaluate('document.activeElement?.textContent')).toContain('Picked: ');
     }
     const seedTitles = await page.getByTestId('seeds').locator('li span').allTextContents();
     expect(seedTitles).toHaveLength(2);

@@ -150,8 +150,8 @@ export default function Discover({
                         type="button"
                         class="pick"
                         aria-pressed={picked}
-                        disabled={picked || seeds.length >= MAX_SEEDS}
-                        onClick={() => addSeed(movie)}
+                        disabled={!picked && seeds.length >= MAX_SEEDS}
+                        onClick={() => (picked ? removeSeed(movie.movie_id) : addSeed(movie))}
                       >
                         {picked ? 'Picked: ' : 'Pick '}
                         {displayTitle(movie)}
@@ -187,6 +187,7 @@ export default function Discover({
             ))}
           </ul>
         )}
+        {seeds.length >= MAX_SEEDS && <p class="empty">{MAX_SEEDS} picks is the most; remove one to pick another.</p>}
         <button
           type="button"
           class="primary"
