@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { MetricConstraintSchema } from '../promotion/policy.ts';
 import {
+  DNS_LABEL_PATTERN,
   RECMODEL_GROUP,
   RECMODEL_KIND,
   RECMODEL_PLURAL,
@@ -139,6 +140,14 @@ export function recModelCrd(): JsonSchema {
               description:
                 'A movie recommender: the data it learns from, the model families it searches, the promotion gate, and how it is served.',
               required: ['spec'],
+              // Run, Job and CronJob names start with the RecModel's name, so it must be a DNS-1123 label.
+              'x-kubernetes-validations': [
+                {
+                  rule: `size(self.metadata.name) <= 52 && self.metadata.name.matches('${DNS_LABEL_PATTERN}')`,
+                  message:
+                    'metadata.name must be a DNS-1123 label of at most 52 characters (lowercase letters, digits, "-")',
+                },
+              ],
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

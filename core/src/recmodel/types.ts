@@ -305,13 +305,16 @@ export const RecModelStatusSchema = z
   })
   .strict();
 
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
 export const ObjectMetaSchema = z
   .object({
+    // The retrain CronJob is named <name>-retrain within the CronJob limit of 52 characters.
     name: z
       .string()
       .min(1)
-      .max(63)
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      .max(52, { message: 'expected at most 52 characters, so run and CronJob names derived from it fit' })
+      .regex(new RegExp(DNS_LABEL_PATTERN), {
         message: 'expected a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric',
       }),
     namespace: z.string().optional(),

@@ -100,6 +100,14 @@ describe.skipIf(!binaries)('the RecModel CRD on a real kube-apiserver', () => {
     expect(applied.stderr).toContain(expected);
   });
 
+  it('rejects a name that cannot prefix run and CronJob names', async () => {
+    const applied = await server.kubectl(['apply', '-f', '-'], {
+      input: recModelJson('m'.repeat(60), { dataset: { source: 'ml-100k' } }),
+    });
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toContain('metadata.name must be a DNS-1123 label of at most 52 characters');
+  });
+
   it('stores the status reconcile writes, and kubectl get shows the printer columns', async () => {
     const stored = await get('movies');
     const world: ObservedWorld = {
