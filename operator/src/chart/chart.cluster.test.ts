@@ -1,0 +1,130 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
+import { kubeBinaries } from '../testing/kube-binaries.ts';
+
+const binaries = kubeBinaries();
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const chart = path.join(repoRoot, 'charts/recsys');
+const everything = [
+  '--set=mlflow.enabled=true',
+  '--set=recModel.enabled=true',
+  '--set=monitoring.serviceMonitor.enabled=true',
+  '--set=monitoring.prometheusRule.enabled=true',
+];
+
+// The Prometheus Operator's kinds, as schemaless stand-ins: the test checks our objects reach admission, not its schema.
+const monitoringCrds = ['servicemonitors:ServiceMonitor', 'prometheusrules:PrometheusRule']
+  .map((pair) => {
+    const [plural, kind] = pair.split(':');
+    return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: ${plural}.monitoring.coreos.com }
+spec:
+  group: monitoring.coreos.com
+  scope: Namespaced
+  names: { plural: ${plural}, kind: ${kind} }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }`;
+  })
+  .join('\n---\n');
+
+describe.skipIf(!binaries)('Helm chart', () => {
+  let server: TestApiServer;
+  const helm = (args: string[]) => spawnSync(binaries?.helm as string, args, { encoding: 'utf8' });
+
+  beforeAll(async () => {
+    server = await startTestApiServer({ binaries });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('passes helm lint, with every optional part on and off', () => {
+    for (const args of [[], everything]) {
+      const lint = helm(['lint', '--strict', chart, ...args]);
+      expect(lint.status, lint.stdout + lint.stderr).toBe(0);
+      expect(lint.stdout).toContain('0 chart(s) failed');
+    }
+  });
+
+  it('renders what the issue lists: operator, least-privilege RBAC, CRD, PVC, MLflow, ServiceMonitor, PrometheusRule, dashboards', () => {
+    const rendered = execFileSync(
+      binaries?.helm as string,
+      ['template', 'rs', chart, '-n', 'recsys', '--include-crds', ...everything],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const objects = parseAllDocuments(rendered)
+      .map((d) => d.toJS())
+      .filter(Boolean);
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    for (const expected of [
+      'CustomResourceDefinition/recmodels.recsys.dev',
+      'ServiceAccount/rs-operator',
+      'Role/rs-operator',
+      'RoleBinding/rs-operator',
+      'Deployment/rs-operator',
+      'PersistentVolumeClaim/rs-artifacts',
+      'Deployment/rs-mlflow',
+      'ServiceMonitor/rs-serving',
+      'PrometheusRule/rs-alerts',
+      'ConfigMap/rs-dashboard-recsys-serving',
+      'RecModel/movies',
+    ]) {
+      expect(kinds).toContain(expected);
+    }
+    const role = objects.find((o) => o.kind === 'Role');
+    // Namespaced only, no wildcards, no secrets.
+    for (const rule of role.rules) {
+      expect([...rule.verbs, ...rule.resources, ...rule.apiGroups]).not.toContain('*');
+      expect(rule.resources).not.toContain('secrets');
+    }
+    expect(objects.some((o) => o.kind === 'ClusterRole')).toBe(false);
+    const rules = objects.find((o) => o.kind === 'PrometheusRule');
+    expect(rules.spec.groups.length).toBeGreaterThan(0);
+    const dashboard = objects.find((o) => o.kind === 'ConfigMap');
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
+      for (const container of deployment.spec.template.spec.containers) {
+        expect(container.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+        });
+      }
+    }
+  });
+
+  it('helm template | kubectl apply --dry-run=server is accepted by the API server', async () => {
+    const crds = await server.kubectl(['apply', '-f', '-'], { input: monitoringCrds });
+    expect(crds.code, crds.stderr).toBe(0);
+    const recmodelCrd = await server.kubectl(['apply', '-f', path.join(chart, 'crds/recmodel.yaml')]);
+    expect(recmodelCrd.code, recmodelCrd.stderr).toBe(0);
+    for (const name of [
+      'servicemonitors.monitoring.coreos.com',
+      'prometheusrules.monitoring.coreos.com',
+      'recmodels.recsys.dev',
+    ]) {
+      const established = await server.kubectl(['wait', '--for=condition=Established', `crd/${name}`, '--timeout=60s']);
+      expect(established.code, established.stderr).toBe(0);
+    }
+    const ns = await server.kubectl(['create', 'namespace', 'recsys']);
+    expect(ns.code, ns.stderr).toBe(0);
+    const rendered = execFileSync(binaries?.helm as string, ['template', 'rs', chart, '-n', 'recsys', ...everything], {
+      encoding: 'utf8',
+    });
+    const dryRun = await server.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: rendered });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stderr).toBe('');
+    expect(dryRun.stdout).toMatch(/deployment.apps\/rs-operator created \(server dry run\)/);
+    expect(dryRun.stdout).toMatch(/recmodel.recsys.dev\/movies created \(server dry run\)/);
+    expect(dryRun.stdout).toMatch(/prometheusrule.monitoring.coreos.com\/rs-alerts created \(server dry run\)/);
+  });
+});
