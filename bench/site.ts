@@ -14,8 +14,8 @@ import { tempDir } from '@recsys/core/testing/fixtures';
 import type { Browser } from 'playwright-core';
 import { startSyntheticApi } from '../frontend-astro/test/api-fixture.ts';
 import { launchChromium } from '../frontend-astro/test/browser.ts';
+import { type LighthouseScores, lighthouseScores } from '../frontend-astro/test/lighthouse.ts';
 import { buildSite, startSite } from '../frontend-astro/test/site-fixture.ts';
-import { type LighthouseScores, lighthouseScores } from './site-lighthouse.ts';
 
 const TARGET_MS = 1000;
 const LIGHTHOUSE_TARGET = { performance: 90, accessibility: 95 };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
-import { CHROMIUM } from '../frontend-astro/test/browser.ts';
+import { CHROMIUM } from './browser.ts';
 
 export interface LighthouseScores {
   /** 0..100, as Lighthouse reports them. */
