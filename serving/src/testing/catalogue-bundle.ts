@@ -3,29 +3,12 @@ import { mulberry32 } from '@recsys/core/metrics/prng';
 import { alsScorer } from '@recsys/core/recommender/als';
 import { catalogueFromFit } from '@recsys/core/recommender/catalogue';
 import { Recommender } from '@recsys/core/recommender/recommender';
+import { ML100K_GENRES } from '@recsys/trainer/data/movies';
 import type { MovieInfo } from '../model/handle.ts';
 import { writeServingBundle } from './write-bundle.ts';
 
-const GENRES = [
-  'Action',
-  'Adventure',
-  'Animation',
-  "Children's",
-  'Comedy',
-  'Crime',
-  'Documentary',
-  'Drama',
-  'Fantasy',
-  'Film-Noir',
-  'Horror',
-  'Musical',
-  'Mystery',
-  'Romance',
-  'Sci-Fi',
-  'Thriller',
-  'War',
-  'Western',
-];
+// MovieLens' genres, without u.item's "unknown" flag.
+const GENRES = ML100K_GENRES.slice(1);
 
 export interface CatalogueShape {
   users: number;

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Layout } from './layout.ts';
+import { ML100K_GENRES } from './movies.ts';
 import { Random } from './random.ts';
 
 /** Small MovieLens directories written by tests, in any of the three layouts. */
@@ -23,28 +24,6 @@ export interface FixtureFormat {
   trailingBlankLines?: number;
 }
 
-const ML100K_FLAGS = [
-  'unknown',
-  'Action',
-  'Adventure',
-  'Animation',
-  "Children's",
-  'Comedy',
-  'Crime',
-  'Documentary',
-  'Drama',
-  'Fantasy',
-  'Film-Noir',
-  'Horror',
-  'Musical',
-  'Mystery',
-  'Romance',
-  'Sci-Fi',
-  'Thriller',
-  'War',
-  'Western',
-];
-
 export function writeMovieLens(
   dir: string,
   layout: Layout,
@@ -66,14 +45,14 @@ export function writeMovieLens(
     latin1(
       'u.item',
       movies.map((m) => {
-        const flags = ML100K_FLAGS.map((g) => (m.genres.includes(g) ? '1' : '0'));
+        const flags = ML100K_GENRES.map((g) => (m.genres.includes(g) ? '1' : '0'));
         // The date column deliberately disagrees with the title: the year must come from the title.
         return `${m.id}|${m.title}|01-Jan-2001||http://us.imdb.com/M/title-exact?x|${flags.join('|')}`;
       }),
     );
     latin1(
       'u.genre',
-      ML100K_FLAGS.map((g, i) => `${g}|${i}`),
+      ML100K_GENRES.map((g, i) => `${g}|${i}`),
     );
   } else if (layout === 'ml-1m') {
     latin1(
@@ -116,7 +95,7 @@ export function denseFixture(
   const catalogue: FixtureMovie[] = Array.from({ length: movies }, (_, m) => ({
     id: 3 * m + 2,
     title: `Movie ${m} (${1950 + m})`,
-    genres: [ML100K_FLAGS[1 + (m % 8)]],
+    genres: [ML100K_GENRES[1 + (m % 8)]],
   }));
   const ratings: FixtureRating[] = [];
   for (let u = 0; u < users; u++) {

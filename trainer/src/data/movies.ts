@@ -12,7 +12,7 @@ export interface Catalogue {
 }
 
 /** u.item's 19 flag columns, used when u.genre is absent. "unknown" is a flag, not a genre: it maps to no genre. */
-const ML100K_GENRES = [
+export const ML100K_GENRES = [
   'unknown',
   'Action',
   'Adventure',

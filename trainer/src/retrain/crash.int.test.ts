@@ -6,10 +6,10 @@ import { readBundle } from '@recsys/core/bundle/reader';
 import { mulberry32 } from '@recsys/core/metrics/prng';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
-import { EventLog } from '@recsys/serving/logs/event-log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRatings } from '../data/ratings.ts';
 import { Registry } from '../registry/registry.ts';
+import { appendEvents, heldOutSlices } from '../testing/held-out.ts';
 import { syntheticDataset } from '../testing/synthetic.ts';
 import { RETRAIN_CRASH_STEPS } from './retrain.ts';
 
@@ -62,26 +62,11 @@ beforeAll(async () => {
   source = synthetic.raw;
   // The newest fifth of the ratings arrives later, through serving's event log.
   const ratings = readRatings(path.join(source, 'ratings.dat'), 'ml-1m');
-  const order = Array.from({ length: ratings.length }, (_, i) => i).sort((a, b) => ratings.time[a] - ratings.time[b]);
-  const split = ratings.time[order[Math.floor(order.length * 0.8)]];
+  const times = Float64Array.from(ratings.time.subarray(0, ratings.length)).sort();
+  const split = times[Math.floor(times.length * 0.8)];
   until = new Date(split * 1000).toISOString();
   mkdirSync(path.join(scratch.dir, 'events'));
-  const log = new EventLog(path.join(scratch.dir, 'events', 'events-test.sqlite'));
-  log.append(
-    order
-      .filter((i) => ratings.time[i] >= split)
-      .map((i) => ({
-        request_id: `e${i}`,
-        received_at: Date.now(),
-        user_id: ratings.user[i],
-        movie_id: ratings.movie[i],
-        rating: ratings.rating[i],
-        timestamp: ratings.time[i],
-        in_model: true,
-        model_version: 'test',
-      })),
-  );
-  log.close();
+  appendEvents(path.join(scratch.dir, 'events'), heldOutSlices(source, split, 1)[0]);
   expect((await exited(run())).code).toBe(0);
 
   server = spawn(

@@ -1,18 +1,10 @@
 import { type Csr, csrFromCoo } from '@recsys/core/csr';
 import { foldInUser } from '@recsys/core/fold-in';
+import { mulberry32 } from '@recsys/core/metrics/prng';
 import { describe, expect, it } from 'vitest';
 import { fitAls } from './fit.ts';
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@recsys/core/metrics/prng';
 /**
  * Seeded starting factors like implicit's (`random((rows, factors)) * 0.01`: uniform in [0, 0.01)),
  * users first, then items, from one stream. The numbers differ from numpy's; tests that compare with
@@ -15,16 +16,4 @@ export function initialFactors(
   for (let i = 0; i < userFactors.length; i++) userFactors[i] = next() * 0.01;
   for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = next() * 0.01;
   return { userFactors, itemFactors };
-}
-
-/** A small, fast 32-bit PRNG: uniform floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
