@@ -8,8 +8,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readRequestLogs } from '../core/src/logs/read.ts';
 import { tempDir } from '../core/src/testing/fixtures.ts';
-import { readRequestLogs } from '../serving/src/logs/read.ts';
 import { SHAPES, writeCatalogueBundle } from '../serving/src/testing/catalogue-bundle.ts';
 import { startServeProcess } from '../serving/src/testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from '../serving/src/testing/open-loop.ts';

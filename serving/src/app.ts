@@ -1,4 +1,6 @@
 import Router from '@koa/router';
+import type { EventLog } from '@recsys/core/logs/event-log';
+import type { RequestLog } from '@recsys/core/logs/request-log';
 import Koa from 'koa';
 import {
   interactionsRequest,
@@ -9,8 +11,6 @@ import {
   similarRequest,
 } from './api/schemas.ts';
 import { UserHistory } from './interactions/user-history.ts';
-import type { EventLog } from './logs/event-log.ts';
-import type { RequestLog } from './logs/request-log.ts';
 import type { ServingMetrics } from './metrics.ts';
 import { cors } from './middleware/cors.ts';
 import { errorBodies } from './middleware/error.ts';

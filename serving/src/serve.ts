@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { listVersions } from '@recsys/core/bundle/reader';
+import { EventLog } from '@recsys/core/logs/event-log';
+import { logFilePath } from '@recsys/core/logs/files';
+import { readEventLogs } from '@recsys/core/logs/read';
+import type { RequestLog } from '@recsys/core/logs/request-log';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
 import { UserHistory } from './interactions/user-history.ts';
-import { EventLog } from './logs/event-log.ts';
-import { logFilePath } from './logs/files.ts';
-import { readEventLogs } from './logs/read.ts';
-import type { RequestLog } from './logs/request-log.ts';
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readRequestLogs } from '@recsys/serving/logs/read';
-import { parseDuration, summariseRequests } from '@recsys/serving/logs/summary';
+import { readRequestLogs } from '@recsys/core/logs/read';
+import { parseDuration, summariseRequests } from '@recsys/core/logs/summary';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function since(value: string): number {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { parseDuration } from '@recsys/serving/logs/summary';
+import { parseDuration } from '@recsys/core/logs/summary';
 import { readEventLogs, readRequestLogs } from '@recsys/trainer/monitoring/log-source';
 import { type ReplayGroup, replay } from '@recsys/trainer/monitoring/replay';
 import { type Command, InvalidArgumentError } from 'commander';

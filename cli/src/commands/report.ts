@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDuration } from '@recsys/serving/logs/summary';
+import { parseDuration } from '@recsys/core/logs/summary';
 import { readRequestLogs } from '@recsys/trainer/monitoring/log-source';
 import { renderHtml, renderMarkdown } from '@recsys/trainer/monitoring/render';
 import { buildReport } from '@recsys/trainer/monitoring/report';

@@ -1,6 +1,6 @@
+import type { RequestLog } from '@recsys/core/logs/request-log';
 import type { Middleware } from 'koa';
 import { ApiError, errorStatus } from '../api/errors.ts';
-import type { RequestLog } from '../logs/request-log.ts';
 
 /** What a route leaves in `ctx.state.logged` for its log row. */
 export interface LoggedAnswer {

@@ -1,6 +1,6 @@
+import type { RequestLogRow } from '@recsys/core/logs/request-log';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { RequestLogRow } from '../logs/request-log.ts';
 import { CatalogueCoverage } from './coverage.ts';
 import { HyperLogLog } from './hyperloglog.ts';
 import { createServingMonitor } from './monitor.ts';

@@ -1,5 +1,5 @@
+import type { RequestLogRow } from '@recsys/core/logs/request-log';
 import { Gauge, type Registry } from 'prom-client';
-import type { RequestLogRow } from '../logs/request-log.ts';
 import type { ModelHandle } from '../model/handle.ts';
 import { CatalogueCoverage } from './coverage.ts';
 import { UniqueUsers } from './unique-users.ts';

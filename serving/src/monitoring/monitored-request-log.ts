@@ -1,5 +1,5 @@
+import { RequestLog, type RequestLogOptions, type RequestLogRow } from '@recsys/core/logs/request-log';
 import type { Registry } from 'prom-client';
-import { RequestLog, type RequestLogOptions, type RequestLogRow } from '../logs/request-log.ts';
 import type { ModelSlot } from '../model/slot.ts';
 import { createServingMonitor, rankableMovies, type ServingMonitor } from './monitor.ts';
 

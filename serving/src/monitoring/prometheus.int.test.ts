@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readRequestLogs } from '@recsys/core/logs/read';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { readPrepared } from '@recsys/trainer/data/prepared';
 import { sessionsBetween } from '@recsys/trainer/simulate/sessions';
 import { type SimulateSummary, simulate } from '@recsys/trainer/simulate/simulate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRequestLogs } from '../logs/read.ts';
 import { type ServeProcess, startServeProcess } from '../testing/cli-process.ts';
 import { call } from '../testing/http.ts';
 import { dashboardExpressions, metricNames, ruleExpressions, substituteGrafanaVariables } from './expressions.ts';

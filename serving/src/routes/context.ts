@@ -1,5 +1,5 @@
+import type { EventLog } from '@recsys/core/logs/event-log';
 import type { UserHistory } from '../interactions/user-history.ts';
-import type { EventLog } from '../logs/event-log.ts';
 import type { ServingMetrics } from '../metrics.ts';
 import type { ModelHandle } from '../model/handle.ts';
 import type { ModelSlot } from '../model/slot.ts';

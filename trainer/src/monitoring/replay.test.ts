@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { EventLog, type EventRow } from '@recsys/core/logs/event-log';
+import { logFileName } from '@recsys/core/logs/files';
+import { RequestLog, type RequestLogRow } from '@recsys/core/logs/request-log';
 import { tempDir } from '@recsys/core/testing/fixtures';
-import { EventLog, type EventRow } from '@recsys/serving/logs/event-log';
-import { logFileName } from '@recsys/serving/logs/files';
-import { RequestLog, type RequestLogRow } from '@recsys/serving/logs/request-log';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEventLogs, readRequestLogs } from './log-source.ts';
 import { replay } from './replay.ts';

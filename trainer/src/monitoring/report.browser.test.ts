@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { logFileName } from '@recsys/core/logs/files';
+import { RequestLog } from '@recsys/core/logs/request-log';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
-import { logFileName } from '@recsys/serving/logs/files';
-import { RequestLog } from '@recsys/serving/logs/request-log';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { RequestLog, type RequestLogRow } from '@recsys/core/logs/request-log';
 import { tempDir } from '@recsys/core/testing/fixtures';
-import { RequestLog, type RequestLogRow } from '@recsys/serving/logs/request-log';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRequestLogs } from './log-source.ts';

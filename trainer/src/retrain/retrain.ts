@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '@recsys/core/bundle/crash';
+import { readEventLogs } from '@recsys/core/logs/read';
 import type { PromotionDecision } from '@recsys/core/promotion/gate';
 import type { PromotionPolicy } from '@recsys/core/promotion/policy';
 import { catalogueFromBundle } from '@recsys/core/recommender/catalogue';
-import { readEventLogs } from '@recsys/serving/logs/read';
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
 import { openVersion } from '../promote/contender.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EventLog } from '@recsys/serving/logs/event-log';
+import { EventLog } from '@recsys/core/logs/event-log';
 import { detectLayout } from '../data/layout.ts';
 import { readRatings } from '../data/ratings.ts';
 

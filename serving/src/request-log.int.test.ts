@@ -1,16 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { logFilePath } from '@recsys/core/logs/files';
+import { readRequestLogs } from '@recsys/core/logs/read';
+import { RequestLog } from '@recsys/core/logs/request-log';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServingMetrics } from '../metrics.ts';
-import { ModelSlot } from '../model/slot.ts';
-import { startServer } from '../server.ts';
-import { call } from '../testing/http.ts';
-import { syntheticModel } from '../testing/synthetic-model.ts';
-import { logFilePath } from './files.ts';
-import { readRequestLogs } from './read.ts';
-import { RequestLog } from './request-log.ts';
+import { createServingMetrics } from './metrics.ts';
+import { ModelSlot } from './model/slot.ts';
+import { startServer } from './server.ts';
+import { call } from './testing/http.ts';
+import { syntheticModel } from './testing/synthetic-model.ts';
 
 const temp = tempDir('recsys-request-log-');
 afterAll(() => temp.cleanup());
