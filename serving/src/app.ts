@@ -1,7 +1,4 @@
 import Router from '@koa/router';
-import type { EventLog } from '@recsys/core/logs/event-log';
-import type { RequestLog } from '@recsys/core/logs/request-log';
-import Koa from 'koa';
 import {
   interactionsRequest,
   movieParams,
@@ -9,7 +6,10 @@ import {
   popularQuery,
   recommendRequest,
   similarRequest,
-} from './api/schemas.ts';
+} from '@recsys/core/api/schemas';
+import type { EventLog } from '@recsys/core/logs/event-log';
+import type { RequestLog } from '@recsys/core/logs/request-log';
+import Koa from 'koa';
 import { UserHistory } from './interactions/user-history.ts';
 import type { ServingMetrics } from './metrics.ts';
 import { cors } from './middleware/cors.ts';

@@ -1,4 +1,4 @@
-import type * as rest from '@recsys/serving/api/schemas';
+import type * as rest from '@recsys/core/api/schemas';
 import type { z } from 'zod';
 
 /** The REST bodies the site reads, typed from the API's own zod schemas (types only: no zod in the browser). */

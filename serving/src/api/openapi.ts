@@ -1,5 +1,5 @@
+import * as s from '@recsys/core/api/schemas';
 import { z } from 'zod';
-import * as s from './schemas.ts';
 
 interface Operation {
   method: 'get' | 'post';

@@ -1,6 +1,6 @@
+import type { ErrorBody } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { ApiError, errorStatus } from '../api/errors.ts';
-import type { ErrorBody } from '../api/schemas.ts';
 
 /** Codes for errors raised by koa and the router themselves (no route ran). */
 const HTTP_CODES: Record<number, string> = {

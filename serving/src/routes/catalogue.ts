@@ -1,6 +1,3 @@
-import type { Middleware } from 'koa';
-import { ApiError, checkGenres } from '../api/errors.ts';
-import { respond } from '../api/respond.ts';
 import {
   genresResponse,
   movieParams,
@@ -9,7 +6,10 @@ import {
   moviesResponse,
   popularQuery,
   popularResponse,
-} from '../api/schemas.ts';
+} from '@recsys/core/api/schemas';
+import type { Middleware } from 'koa';
+import { ApiError, checkGenres } from '../api/errors.ts';
+import { respond } from '../api/respond.ts';
 import { input } from '../middleware/validate.ts';
 import { modelRef, type RouteDeps } from './context.ts';
 import { scoredMovies } from './movies-out.ts';

@@ -1,8 +1,8 @@
+import { type Interaction, interactionsRequest, interactionsResponse } from '@recsys/core/api/schemas';
 import type { EventRow } from '@recsys/core/logs/event-log';
 import type { Middleware } from 'koa';
 import { ApiError } from '../api/errors.ts';
 import { respond } from '../api/respond.ts';
-import { type Interaction, interactionsRequest, interactionsResponse } from '../api/schemas.ts';
 import { input } from '../middleware/validate.ts';
 import { modelRef, type RouteDeps } from './context.ts';
 

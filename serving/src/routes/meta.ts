@@ -1,8 +1,8 @@
+import { healthResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { docsPage } from '../api/docs-page.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { respond } from '../api/respond.ts';
-import { healthResponse } from '../api/schemas.ts';
 import type { ServingMetrics } from '../metrics.ts';
 import type { ModelSlot } from '../model/slot.ts';
 

@@ -1,7 +1,7 @@
+import { recommendRequest, recommendResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { checkGenres } from '../api/errors.ts';
 import { respond } from '../api/respond.ts';
-import { recommendRequest, recommendResponse } from '../api/schemas.ts';
 import type { UserHistory } from '../interactions/user-history.ts';
 import { input } from '../middleware/validate.ts';
 import type { ItemQuery, ModelHandle, ScoredMovies } from '../model/handle.ts';

@@ -1,7 +1,7 @@
+import { similarRequest, similarResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { ApiError, checkGenres } from '../api/errors.ts';
 import { respond } from '../api/respond.ts';
-import { similarRequest, similarResponse } from '../api/schemas.ts';
 import { input } from '../middleware/validate.ts';
 import type { ModelHandle } from '../model/handle.ts';
 import { modelRef, type RouteDeps } from './context.ts';
