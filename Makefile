@@ -26,7 +26,7 @@ install:
 	@$(NODE_ENV_SH) && scripts/install.sh
 
 typecheck: install
-	@$(NODE_ENV_SH) && npx tsc -p tsconfig.json
+	@$(NODE_ENV_SH) && npx tsc -p tsconfig.json && npx tsc -p frontend-astro && npx tsc -p frontend-astro/test
 
 lint: install
 	@$(NODE_ENV_SH) && npx biome check .

@@ -27,7 +27,7 @@ record() { printf '{"numPassedTests":%d,"numFailedTests":%d,"numPendingTests":0}
 
 run_tier() {
   case "$1" in
-    static) npx tsc -p tsconfig.json && npx biome check . ;;
+    static) npx tsc -p tsconfig.json && npx tsc -p frontend-astro && npx tsc -p frontend-astro/test && npx biome check . ;;
     # The README's start command in a fresh clone with an empty HOME, until the API and the site answer.
     newcomer) scripts/newcomer-test.sh && record newcomer 1 0 || { record newcomer 0 1; false; } ;;
     *) npx vitest run --project "$1" --passWithNoTests \
