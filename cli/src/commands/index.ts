@@ -11,6 +11,7 @@ import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerTracking } from './tracking.ts';
 import { registerTrain } from './train.ts';
+import { registerUp } from './up.ts';
 
 // Each command family lives in its own module and registers itself here, in the order `--help` lists them.
 export function registerCommands(program: Command): void {
@@ -25,5 +26,6 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerReplay(program);
   registerSimulate(program);
+  registerUp(program);
   registerOperator(program);
 }

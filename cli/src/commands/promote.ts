@@ -55,6 +55,7 @@ export function registerPromote(program: Command): void {
             gate_window: decision.gate_window,
             candidate_version: decision.candidate_version,
             production_version: decision.production_version,
+            failed_rules: decision.failed_rules,
             applied,
             tracking_error,
           });

@@ -1,8 +1,25 @@
-import { type RetrainResult, retrain } from '@recsys/trainer/retrain/retrain';
+import { type RetrainOptions, type RetrainResult, retrain, trainCandidate } from '@recsys/trainer/retrain/retrain';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import { commaList, positiveInteger, printJson } from '../options.ts';
+import { localPaths, readRecModelFile, retrainOptionsFromSpec } from '../runtime/spec-options.ts';
 import { decisionTable } from './promote.ts';
+
+interface RetrainFlags {
+  file?: string;
+  var: string;
+  source?: string;
+  store?: string;
+  workDir?: string;
+  eventLogs?: string;
+  until?: number;
+  model?: string;
+  models?: string[];
+  budget?: number;
+  trackingUri?: string;
+  candidateOnly: boolean;
+  json: boolean;
+}
 
 /** `recsys retrain`: one retraining run (R23) — ingest, merge, split, train, track, gate, promote or retain. */
 export function registerRetrain(program: Command): void {
@@ -10,47 +27,81 @@ export function registerRetrain(program: Command): void {
     .command('retrain')
     .description(
       'Ingest the interactions serving collected (its event logs), merge them with the base data, recompute the split, ' +
-        'retrain every family, track it, and promote the winner if it passes the gate against Production — else retain and say why.',
+        'retrain every family, track it, and promote the winner if it passes the gate against Production — else retain and say why. ' +
+        'With -f, a RecModel supplies the source, event logs, families, budget, selection, promotion policy and tracking; flags override it.',
     )
-    .requiredOption('--source <dir>', 'the base MovieLens directory')
-    .requiredOption('--store <dir>', 'the artifact store (bundles and the registry)')
-    .requiredOption('--work-dir <dir>', 'scratch space for merged sources and prepared datasets')
+    .option('-f, --file <recmodel.yaml>', 'a RecModel (examples/recmodel.yaml) describing the retrain')
+    .option('--var <dir>', 'with -f: the local directory holding store/, work/ and logs/', 'var')
+    .option('--source <dir|name>', 'the base MovieLens directory, or ml-100k | ml-1m | ml-latest-small to download')
+    .option('--store <dir>', 'the artifact store (bundles and the registry)')
+    .option('--work-dir <dir>', 'scratch space for merged sources and prepared datasets')
     .option('--event-logs <dir>', 'the directory serving writes its event logs to')
     .option('--until <time>', 'use only base ratings before this ISO time (simulations start from the past)', parseTime)
-    .option('--model <name>', 'the model name in the store', DEFAULT_MODEL_NAME)
+    .option('--model <name>', `the model name in the store (default: the RecModel's name, else ${DEFAULT_MODEL_NAME})`)
     .option('--models <families>', 'comma-separated model families to search (default: all)', commaList)
     .option('--budget <n>', 'candidates tried per family on validation', positiveInteger)
     .option('--tracking-uri <url>', 'an MLflow server (default: RECSYS_TRACKING_URI, else embedded in the store)')
+    .option(
+      '--candidate-only',
+      'train and register the candidate but leave the gate to a later step (recsys up does)',
+      false,
+    )
     .option('--json', 'print the result as JSON on stdout', false)
-    .action(
-      async (options: {
-        source: string;
-        store: string;
-        workDir: string;
-        eventLogs?: string;
-        until?: number;
-        model: string;
-        models?: string[];
-        budget?: number;
-        trackingUri?: string;
-        json: boolean;
-      }) => {
-        const result = await retrain({
-          source: options.source,
-          until: options.until,
-          eventLogDir: options.eventLogs,
-          workDir: options.workDir,
-          store: options.store,
-          modelName: options.model,
-          families: options.models,
-          budget: options.budget,
-          trackingUri: options.trackingUri,
-          onProgress: (message) => process.stderr.write(`${message}\n`),
-        });
-        if (options.json) printJson(retrainJson(result));
-        else process.stdout.write(retrainText(result));
-      },
+    .action(async (flags: RetrainFlags) => {
+      const options = resolveOptions(flags);
+      const onProgress = (message: string) => process.stderr.write(`${message}\n`);
+      if (flags.candidateOnly) {
+        const candidate = await trainCandidate({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
+        if (flags.json) printJson(candidate);
+        else process.stdout.write(`candidate ${candidate.version} (${candidate.train.best}), not gated yet\n`);
+        return;
+      }
+      const result = await retrain({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
+      if (flags.json) printJson(retrainJson(result));
+      else process.stdout.write(retrainText(result));
+    });
+}
+
+function resolveOptions(flags: RetrainFlags): RetrainOptions {
+  const overrides = {
+    source: flags.source,
+    store: flags.store,
+    workDir: flags.workDir,
+    eventLogs: flags.eventLogs,
+    until: flags.until,
+    model: flags.model,
+    models: flags.models,
+    budget: flags.budget,
+    trackingUri: flags.trackingUri,
+  };
+  if (flags.file) return retrainOptionsFromSpec(readRecModelFile(flags.file), localPaths(flags.var), overrides);
+  const missing = (['source', 'store', 'workDir'] as const).filter((key) => flags[key] === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `recsys retrain needs ${missing.map((m) => `--${m === 'workDir' ? 'work-dir' : m}`).join(', ')}, or -f <recmodel.yaml> to take them from a RecModel`,
     );
+  }
+  return {
+    source: flags.source!,
+    until: flags.until,
+    eventLogDir: flags.eventLogs,
+    workDir: flags.workDir!,
+    store: flags.store!,
+    modelName: flags.model ?? DEFAULT_MODEL_NAME,
+    families: flags.models,
+    budget: flags.budget,
+    trackingUri: flags.trackingUri,
+  };
+}
+
+/** One line per finished family search and per refit, so a long training shows it is moving. */
+function trainProgress(say: (message: string) => void): RetrainOptions['onTrainProgress'] {
+  return (event) => {
+    if (event.stage === 'search' && event.done === event.total)
+      say(`searched ${event.family}: ${event.total} candidate(s)`);
+    else if (event.stage === 'refit') say(`refitting ${event.family}`);
+    else if (event.stage === 'data' || event.stage === 'export') say(event.message);
+  };
 }
 
 export function retrainJson(result: RetrainResult) {

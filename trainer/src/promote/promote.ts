@@ -78,18 +78,76 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     }
 
     if (options.dryRun) return { decision, evaluation, applied: false, tracking_error: null };
-    const finalStage = decision.verdict === 'promote' ? 'Production' : 'Archived';
-    registry.transition(options.modelName, options.version, 'Staging', 'candidate under the promotion gate');
-    registry.recordDecision(options.modelName, decision);
-    registry.transition(options.modelName, options.version, finalStage, decision.summary);
-    const tracker = options.tracker ?? trackerForStore(options.store);
-    const tracking_error = await mirrorDecision(tracker, options.modelName, decision, finalStage).finally(() =>
-      options.tracker ? undefined : tracker.close(),
-    );
+    const tracking_error = await recordAndMove(registry, options, decision);
     return { decision, evaluation, applied: true, tracking_error };
   } finally {
     registry.close();
   }
+}
+
+export interface ApplyDecisionOptions {
+  store: string;
+  modelName: string;
+  /** A decision `promote({ dryRun: true })` computed earlier (the local runtime's gate step). */
+  decision: PromotionDecision;
+  tracker?: Tracker;
+}
+
+export type ApplyDecisionResult =
+  | { outcome: 'applied'; tracking_error: string | null }
+  /** The candidate already left None/Staging: this decision (or another) was applied before. */
+  | { outcome: 'already-applied' }
+  /** Production moved since the gate scored it; the gate must run again against the new Production. */
+  | { outcome: 'stale'; production_version: string | null };
+
+/**
+ * Applies a precomputed gate decision: the same records and stage moves as `promote`, provided Production is
+ * still the version the gate compared with. Idempotent, so a runtime may carry it out again after a crash.
+ */
+export async function applyDecision(options: ApplyDecisionOptions): Promise<ApplyDecisionResult> {
+  const { decision } = options;
+  const registry = Registry.open(options.store);
+  try {
+    const record = registry.get(options.modelName, decision.candidate_version);
+    if (!record) {
+      throw new Error(
+        `${options.modelName} has no registered version "${decision.candidate_version}" in ${options.store}; the decision cannot be applied`,
+      );
+    }
+    if (record.stage !== 'None' && record.stage !== 'Staging') return { outcome: 'already-applied' };
+    const current = registry.production(options.modelName)?.version ?? null;
+    if (current !== decision.production_version && current !== decision.candidate_version)
+      return { outcome: 'stale', production_version: current };
+    const tracking_error = await recordAndMove(
+      registry,
+      {
+        store: options.store,
+        modelName: options.modelName,
+        version: decision.candidate_version,
+        tracker: options.tracker,
+      },
+      decision,
+    );
+    return { outcome: 'applied', tracking_error };
+  } finally {
+    registry.close();
+  }
+}
+
+/** None → Staging → Production | Archived with the decision recorded, mirrored to the tracker. */
+async function recordAndMove(
+  registry: Registry,
+  options: Pick<PromoteOptions, 'store' | 'modelName' | 'version' | 'tracker'>,
+  decision: PromotionDecision,
+): Promise<string | null> {
+  const finalStage = decision.verdict === 'promote' ? 'Production' : 'Archived';
+  registry.transition(options.modelName, options.version, 'Staging', 'candidate under the promotion gate');
+  registry.recordDecision(options.modelName, decision);
+  registry.transition(options.modelName, options.version, finalStage, decision.summary);
+  const tracker = options.tracker ?? trackerForStore(options.store);
+  return mirrorDecision(tracker, options.modelName, decision, finalStage).finally(() =>
+    options.tracker ? undefined : tracker.close(),
+  );
 }
 
 /**

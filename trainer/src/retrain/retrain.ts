@@ -5,13 +5,14 @@ import { readEventLogs } from '@recsys/core/logs/read';
 import type { PromotionDecision } from '@recsys/core/promotion/gate';
 import type { PromotionPolicy } from '@recsys/core/promotion/policy';
 import { catalogueFromBundle } from '@recsys/core/recommender/catalogue';
+import { type ArchiveName, fetchArchive, isArchiveName } from '../data/download.ts';
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
 import { openVersion } from '../promote/contender.ts';
 import { promote } from '../promote/promote.ts';
 import { Registry } from '../registry/registry.ts';
 import type { SelectionRule } from '../train/search.ts';
-import { type TrainResult, train } from '../train/train.ts';
+import { type TrainOptions, type TrainResult, train } from '../train/train.ts';
 import { mergeSources, type NewInteraction } from './merge.ts';
 
 /** The named steps a crash hook (`RECSYS_CRASH_AT=<step>`) can stop a retrain at, in order. */
@@ -40,16 +41,27 @@ export interface RetrainOptions {
   policy?: PromotionPolicy;
   trackingUri?: string;
   onProgress?: (message: string) => void;
+  /** The training search's own progress (families, trials), for a progress line. */
+  onTrainProgress?: TrainOptions['onProgress'];
 }
 
-export interface RetrainResult {
+/** A trained candidate, not yet gated: what the local runtime's training run hands to its gate step. */
+export interface CandidateResult {
   version: string;
-  decision: PromotionDecision;
+  /** Production when the candidate was trained (its parent), null for the first model. */
+  production_version: string | null;
+  /** The candidate's validation metrics (from its manifest). */
+  metrics: Record<string, number>;
   ingested: { events: number; added: number; replaced: number; unlisted_movies: number[] };
   /** Movies the Production model could not recommend before this retrain and the new version can. */
   newly_learnable: number[];
   dataset: { dir: string; fingerprint: string; interactions: { train: number; validation: number; test: number } };
   train: Pick<TrainResult, 'best' | 'models'>;
+  seconds: { ingest: number; prepare: number; train: number; total: number };
+}
+
+export interface RetrainResult extends Omit<CandidateResult, 'seconds'> {
+  decision: PromotionDecision;
   seconds: { ingest: number; prepare: number; train: number; gate: number; total: number };
 }
 
@@ -61,14 +73,40 @@ export interface RetrainResult {
  */
 export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   const say = options.onProgress ?? (() => {});
+  const started = performance.now();
+  const candidate = await trainCandidate(options);
+  const gateStart = performance.now();
+  const { decision } = await promote({
+    store: options.store,
+    modelName: options.modelName,
+    version: candidate.version,
+    policy: options.policy,
+  });
+  say(decision.summary);
+  crashPoint('retrain:decided');
+  const end = performance.now();
+  return {
+    ...candidate,
+    decision,
+    seconds: { ...candidate.seconds, gate: (end - gateStart) / 1000, total: (end - started) / 1000 },
+  };
+}
+
+/**
+ * The retrain up to a registered candidate (ingest, merge, split, train, track), without the gate: the local
+ * runtime gates and applies it as separate steps, as the cluster runs a trainer Job and then a gate Job.
+ */
+export async function trainCandidate(options: RetrainOptions): Promise<CandidateResult> {
+  const say = options.onProgress ?? (() => {});
   const clock = stopwatch();
 
   const events = ingest(options.eventLogDir);
   say(`ingested ${events.length} posted interaction(s)`);
   crashPoint('retrain:ingested');
 
+  const base = isArchiveName(options.source) ? await download(options.source, say) : options.source;
   const merged = mergeSources({
-    base: options.source,
+    base,
     until: options.until,
     extra: events,
     outRoot: path.join(options.workDir, 'sources'),
@@ -94,26 +132,19 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     selection: options.selection,
     trackingUri: options.trackingUri,
     parentVersion: previous,
+    onProgress: options.onTrainProgress,
   });
   say(`trained ${trained.best} as ${trained.version}`);
   crashPoint('retrain:trained');
   const trainSeconds = clock.lap();
 
-  const { decision } = await promote({
-    store: options.store,
-    modelName: options.modelName,
-    version: trained.version,
-    policy: options.policy,
-  });
-  say(decision.summary);
-  crashPoint('retrain:decided');
-  const gateSeconds = clock.lap();
-
+  const bundle = await openVersion(options.store, options.modelName, trained.version);
   const after = await rankableMovies(options.store, options.modelName, trained.version);
   const learnable = before ? [...after].filter((movie) => !before.has(movie)).sort((a, b) => a - b) : [];
   return {
     version: trained.version,
-    decision,
+    production_version: previous,
+    metrics: validationMetrics(bundle.manifest.metrics),
     ingested: {
       events: events.length,
       added: merged.added,
@@ -123,13 +154,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     newly_learnable: learnable,
     dataset: { dir: datasetDir, fingerprint: data.manifest.fingerprint, interactions: data.manifest.interactions },
     train: { best: trained.best, models: trained.models },
-    seconds: {
-      ingest: ingestSeconds,
-      prepare: prepareSeconds,
-      train: trainSeconds,
-      gate: gateSeconds,
-      total: clock.total(),
-    },
+    seconds: { ingest: ingestSeconds, prepare: prepareSeconds, train: trainSeconds, total: clock.total() },
   };
 }
 
@@ -158,6 +183,22 @@ function productionVersion(store: string, modelName: string): string | null {
   } finally {
     registry.close();
   }
+}
+
+/** An official archive's unpacked directory (cached after the first download), with a progress line a second. */
+function download(name: ArchiveName, say: (message: string) => void): Promise<string> {
+  let last = 0;
+  return fetchArchive(name, {
+    onProgress: (done, total) => {
+      if (performance.now() - last < 1000) return;
+      last = performance.now();
+      say(`downloading ${name}: ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`);
+    },
+  });
+}
+
+function validationMetrics(metrics: { validation: Record<string, number> }): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics.validation).filter(([, value]) => typeof value === 'number'));
 }
 
 function describe(n: { train: number; validation: number; test: number }): string {
