@@ -7,7 +7,7 @@ VAR ?= var
 
 .PHONY: start test test-% bench install lint typecheck format clean
 
-## start: the whole system on one machine (prepares data, trains if no model exists, serves, prints the URLs)
+## start: the whole system on one machine: recsys up -f examples/recmodel.yaml (trains if no Production, serves, retrains on schedule)
 start:
 	@VAR=$(VAR) ML100K=$(ML100K) scripts/start.sh
 

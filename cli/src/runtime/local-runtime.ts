@@ -54,6 +54,7 @@ export class LocalRuntime {
   #stopped = false;
   #training: string | null = null;
   #gating: string | null = null;
+  #announced = false;
 
   constructor(options: LocalRuntimeOptions) {
     this.#options = options;
@@ -144,6 +145,12 @@ export class LocalRuntime {
       : null;
     const servingUp = this.#children.running('serving');
     const health = servingUp ? await readHealth(recModel.spec.serving.port) : null;
+    if (health?.ready && !this.#announced) {
+      this.#announced = true;
+      const { serving, frontend } = recModel.spec;
+      const site = frontend.enabled ? `, site http://127.0.0.1:${frontend.port}` : '';
+      this.#options.log(`ready: API http://127.0.0.1:${serving.port} serving ${health.version}${site}`);
+    }
     return {
       now: now.toISOString(),
       productionVersion: readProductionPointer(paths.store, name),
