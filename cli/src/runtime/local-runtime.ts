@@ -165,11 +165,11 @@ export class LocalRuntime {
     const { paths, log } = this.#options;
     const name = recModel.metadata.name;
     const run = (runName: string) => new RunDirectory(paths.runs, runName);
+    const idle = { training: false, gating: false };
     return {
-      runExists: (runName) => run(runName).exists(),
+      runExists: (runName) => this.#training === runName || run(runName).observe(idle) !== null,
       startTraining: (runName, trigger) => this.#startTraining(run(runName), trigger),
-      gateStartedOrDone: (runName) =>
-        this.#gating === runName || run(runName).observe({ training: false, gating: false })?.gate !== undefined,
+      gateStartedOrDone: (runName) => this.#gating === runName || run(runName).observe(idle)?.gate !== undefined,
       startGate: (runName, version, policy) => this.#startGate(run(runName), name, version, policy),
       applyDecision: async (decision: PromotionDecision) => {
         const result = await applyDecision({ store: paths.store, modelName: name, decision });
@@ -225,7 +225,8 @@ export class LocalRuntime {
       onExit: (exit) => {
         clearInterval(heartbeat);
         this.#training = null;
-        if (exit.stopped) return;
+        // Stopped by us or by Ctrl-C: no result is recorded, so the run starts again on the next reconcile.
+        if (exit.stopped || exit.signal === 'SIGINT' || exit.signal === 'SIGTERM') return;
         const candidate = exit.code === 0 ? parseJson<CandidateResult>(exit.stdout) : null;
         if (candidate?.version) {
           dir.write('candidate', candidate);
@@ -262,7 +263,7 @@ export class LocalRuntime {
       onStderrLine: (line) => log(`[${dir.name}] ${line}`),
       onExit: (exit) => {
         this.#gating = null;
-        if (exit.stopped) return;
+        if (exit.stopped || exit.signal === 'SIGINT' || exit.signal === 'SIGTERM') return;
         const decision =
           exit.code === 0 ? parseJson<PromotionDecision & { failed_rules?: string[] }>(exit.stdout) : null;
         if (decision?.verdict) dir.write('decision', { ...decision, failed_rules: decision.failed_rules ?? [] });

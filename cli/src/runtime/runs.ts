@@ -74,7 +74,6 @@ export class RunDirectory {
 
   /**
    * The run as reconcile observes it. `training` / `gating`: a child of this runtime is working on it now.
-   * A directory with no result and no child was cut off (the runtime stopped mid-run): a failure to retry.
    */
   observe(activity: { training: boolean; gating: boolean }): ObservedRun | null {
     if (!this.exists()) return null;
@@ -89,16 +88,8 @@ export class RunDirectory {
       };
     }
     const candidate = this.read<CandidateResult>('candidate');
-    if (!candidate) {
-      return {
-        name: this.name,
-        phase: 'Failed',
-        failure: {
-          reason: 'Interrupted',
-          message: 'the run stopped before it finished (recsys up was stopped or killed)',
-        },
-      };
-    }
+    // Cut off with no result (recsys up was stopped mid-run): as good as absent, so the run starts again at once.
+    if (!candidate) return null;
     const run: ObservedRun = {
       name: this.name,
       phase: 'Succeeded',
