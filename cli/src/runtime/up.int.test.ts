@@ -13,6 +13,7 @@ const cli = path.join(repoRoot, 'cli/src/main.ts');
 const varDir = path.join(scratch.dir, 'var');
 const statusFile = path.join(varDir, 'recmodel-status.json');
 let up: ChildProcess;
+let specFile: string;
 let output = '';
 let apiPort: number;
 let sitePort: number;
@@ -87,9 +88,9 @@ beforeAll(async () => {
     interactions: 9000,
   });
   [apiPort, sitePort] = [await freePort(), await freePort()];
-  const spec = path.join(scratch.dir, 'recmodel.yaml');
+  specFile = path.join(scratch.dir, 'recmodel.yaml');
   writeFileSync(
-    spec,
+    specFile,
     [
       'apiVersion: recsys.dev/v1alpha1',
       'kind: RecModel',
@@ -105,12 +106,18 @@ beforeAll(async () => {
       '  report: { schedule: "* * * * *", since: 1h }',
     ].join('\n'),
   );
-  up = spawn(process.execPath, [cli, 'up', '-f', spec, '--var', varDir, '--tick', '500'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  up.stdout!.on('data', (d) => (output += d));
-  up.stderr!.on('data', (d) => (output += d));
+  up = startUp();
 }, 300_000);
+
+function startUp(env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [cli, 'up', '-f', specFile, '--var', varDir, '--tick', '500'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return child;
+}
 
 afterAll(() => {
   if (up.exitCode === null) up.kill('SIGKILL');
@@ -189,4 +196,33 @@ describe('recsys up -f on small synthetic data', () => {
     expect(await get(`http://127.0.0.1:${apiPort}/health`)).toBeNull();
     expect(readFileSync(statusFile, 'utf8')).toContain('"productionVersion"');
   }, 30_000);
+
+  it('keeps serving the same Production when a training run crashes, and records the failure', async () => {
+    up = startUp({ RECSYS_CRASH_AT: 'retrain:trained' });
+    const production = await until(
+      'a ready /health after the restart',
+      async () => {
+        const r = await get(`http://127.0.0.1:${apiPort}/health`);
+        return r && JSON.parse(r.body).ready === true ? (JSON.parse(r.body).model.version as string) : null;
+      },
+      60_000,
+    );
+    writeFileSync(path.join(varDir, 'retrain'), 'again');
+    const failure = await until(
+      'a recorded training failure',
+      () => {
+        const status = readLocalState(statusFile)?.status;
+        return status?.lastFailure?.runName === status?.training?.runName ? (status?.lastFailure ?? null) : null;
+      },
+      60_000,
+    );
+    expect(failure).toMatchObject({ step: 'train', reason: 'TrainingFailed', attempts: 1 });
+    expect(failure.message).toContain('SIGKILL');
+    expect(failure.retryAt).toBeDefined();
+    const health = JSON.parse((await get(`http://127.0.0.1:${apiPort}/health`))!.body);
+    expect(health).toMatchObject({ ready: true, model: { version: production } });
+    const exited = new Promise((resolve) => up.once('exit', resolve));
+    up.kill('SIGTERM');
+    await exited;
+  }, 150_000);
 });
