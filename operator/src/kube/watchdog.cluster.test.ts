@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
+import { kubeBinaries } from '../testing/kube-binaries.ts';
+import { writeKubeconfig } from '../testing/kubeconfig.ts';
+import { type StallProxy, startStallProxy } from '../testing/stall-proxy.ts';
+import { RecModelOperator } from './controller.ts';
+
+const binaries = kubeBinaries();
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const namespace = 'stall';
+
+function recModel(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'recsys.dev/v1alpha1',
+    kind: 'RecModel',
+    metadata: { name, namespace },
+    spec: { dataset: { source: '/artifacts/data/synth' }, report: { enabled: false }, frontend: { enabled: false } },
+  });
+}
+
+describe.skipIf(!binaries)('operator watchdog', () => {
+  let server: TestApiServer;
+  let proxy: StallProxy;
+  let operator: RecModelOperator;
+  let work: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'recsys-watchdog-'));
+    server = await startTestApiServer({ binaries });
+    for (const args of [
+      ['apply', '-f', path.join(repoRoot, 'crds/recmodel.yaml')],
+      ['wait', '--for=condition=Established', 'crd/recmodels.recsys.dev', '--timeout=60s'],
+      ['create', 'namespace', namespace],
+    ]) {
+      const result = await server.kubectl(args);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    proxy = await startStallProxy(server.url);
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    await proxy?.close();
+    await server?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('restarts watches that went silent without an error, and then sees what changed meanwhile', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(
+      writeKubeconfig(path.join(work, 'kubeconfig'), proxy.url, server.caCert, 'admin', server.adminToken),
+    );
+    operator = new RecModelOperator(kubeConfig, {
+      namespace,
+      artifactRoot: work,
+      artifactMount: '/artifacts',
+      artifactClaim: 'artifacts',
+      trainerImage: 'trainer:test',
+      leaseDurationSeconds: 30,
+      watchStallMs: 3_000,
+      resyncMs: 600_000,
+    });
+    await operator.start(() => undefined);
+    const first = await server.kubectl(['apply', '-f', '-'], { input: recModel('before') });
+    expect(first.code, first.stderr).toBe(0);
+    const jobs = async () =>
+      JSON.parse((await server.request('GET', `/apis/batch/v1/namespaces/${namespace}/jobs`)).body).items as {
+        metadata: { labels: Record<string, string> };
+      }[];
+    await vi.waitFor(
+      async () => expect((await jobs()).map((j) => j.metadata.labels['recsys.dev/recmodel'])).toEqual(['before']),
+      {
+        timeout: 10_000,
+        interval: 200,
+      },
+    );
+
+    proxy.freeze();
+    const restartsBefore = operator.watchRestarts;
+    const second = await server.kubectl(['apply', '-f', '-'], { input: recModel('during-stall') });
+    expect(second.code, second.stderr).toBe(0);
+    await vi.waitFor(
+      async () =>
+        expect((await jobs()).map((j) => j.metadata.labels['recsys.dev/recmodel']).sort()).toEqual([
+          'before',
+          'during-stall',
+        ]),
+      { timeout: 20_000, interval: 250 },
+    );
+    expect(operator.watchRestarts).toBeGreaterThan(restartsBefore);
+  });
+});
