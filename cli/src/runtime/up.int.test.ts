@@ -169,6 +169,9 @@ describe('recsys up -f on small synthetic data', () => {
       expect(decision!.metrics.map((m) => m.name)).toContain('ndcg@10');
       expect(decision!.gate_window.interactions).toBeGreaterThan(0);
       expect(entry.metrics['ndcg@10']).toBeTypeOf('number');
+      // The status file keeps both values of every metric and the gate window too.
+      expect(entry.productionMetrics?.['ndcg@10']).toBeTypeOf('number');
+      expect(entry.gateWindow?.interactions).toBe(decision!.gate_window.interactions);
     }
     // The following server swapped to the newest promoted version.
     const newest = history()

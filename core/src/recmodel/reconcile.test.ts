@@ -11,7 +11,7 @@ import {
 } from './reconcile.ts';
 import { RETRY_BACKOFF } from './records.ts';
 import { retrainCronJobName, runNameFor } from './run-name.ts';
-import { HISTORY_LIMIT, RETRAIN_ANNOTATION, type RecModel } from './types.ts';
+import { HISTORY_LIMIT, RETRAIN_ANNOTATION, type RecModel, RecModelStatusSchema } from './types.ts';
 
 const T0 = '2026-11-29T10:00:00.000Z';
 const later = (ms: number, from = T0) => new Date(Date.parse(from) + ms).toISOString();
@@ -227,7 +227,12 @@ describe('reconcile', () => {
       stage: 'Archived',
       verdict: 'retain',
       comparedWith: 'v1',
+      gateWindow: decision.gate_window,
     });
+    // Both values of every metric stay in the status, so `kubectl get -o yaml` shows why it was retained.
+    expect(status.history.at(-1)?.metrics['ndcg@10']).toBeCloseTo(0.2);
+    expect(status.history.at(-1)?.productionMetrics?.['ndcg@10']).toBeCloseTo(0.3);
+    expect(RecModelStatusSchema.safeParse(status).success).toBe(true);
     expect(status.conditions.find((c) => c.type === 'PromotionGatePassed')).toMatchObject({
       status: 'False',
       reason: 'Retained',

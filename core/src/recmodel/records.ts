@@ -94,6 +94,10 @@ export function historyEntry(
     summary: decision.summary,
     metrics: Object.fromEntries(decision.metrics.map((m) => [m.name, m.candidate])),
     comparedWith: decision.production_version ?? undefined,
+    productionMetrics: decision.production_version
+      ? Object.fromEntries(decision.metrics.flatMap((m) => (m.production === null ? [] : [[m.name, m.production]])))
+      : undefined,
+    gateWindow: decision.gate_window,
     failedRules: decision.failed_rules,
     runName,
     trigger: training.trigger,

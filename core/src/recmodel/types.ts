@@ -245,6 +245,20 @@ export const HistoryEntrySchema = z
       .string()
       .optional()
       .describe('The Production version it was compared with; absent on the first promotion.'),
+    productionMetrics: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe("Production's gate metrics on the same window; absent on the first promotion."),
+    gateWindow: z
+      .object({
+        from: z.string(),
+        to: z.string(),
+        interactions: z.number().int().min(0),
+        users: z.number().int().min(0),
+      })
+      .strict()
+      .optional()
+      .describe('The interactions both models were scored on: after both fit cutoffs.'),
     failedRules: z.array(z.string()).default([]),
     runName: z.string().min(1),
     trigger: z.string().min(1),
