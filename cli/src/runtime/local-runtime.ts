@@ -55,6 +55,7 @@ export class LocalRuntime {
   #training: string | null = null;
   #gating: string | null = null;
   #announced = false;
+  #lastError: string | null = null;
 
   constructor(options: LocalRuntimeOptions) {
     this.#options = options;
@@ -81,8 +82,12 @@ export class LocalRuntime {
         this.#again = false;
         try {
           await this.#reconcileOnce();
+          this.#lastError = null;
         } catch (err) {
-          this.#options.log(`reconcile failed: ${(err as Error).message}`);
+          // An invalid spec edit fails every pass until fixed: say so once, not every tick.
+          const message = (err as Error).message;
+          if (message !== this.#lastError) this.#options.log(`reconcile failed: ${message}`);
+          this.#lastError = message;
         }
       } while (this.#again && !this.#stopped);
     })().finally(() => {
