@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
+import { readEventLogs, readRequestLogs } from '@recsys/core/logs/read';
 import { parseDuration } from '@recsys/core/logs/summary';
-import { readEventLogs, readRequestLogs } from '@recsys/trainer/monitoring/log-source';
 import { type ReplayGroup, replay } from '@recsys/trainer/monitoring/replay';
 import { type Command, InvalidArgumentError } from 'commander';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRequestLogs } from '@recsys/core/logs/read';
 import { parseDuration } from '@recsys/core/logs/summary';
-import { readRequestLogs } from '@recsys/trainer/monitoring/log-source';
 import { renderHtml, renderMarkdown } from '@recsys/trainer/monitoring/render';
 import { buildReport } from '@recsys/trainer/monitoring/report';
 import { type Command, InvalidArgumentError } from 'commander';

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventLog, type EventRow } from '@recsys/core/logs/event-log';
 import { logFileName } from '@recsys/core/logs/files';
+import { readEventLogs, readRequestLogs } from '@recsys/core/logs/read';
 import { RequestLog, type RequestLogRow } from '@recsys/core/logs/request-log';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readEventLogs, readRequestLogs } from './log-source.ts';
 import { replay } from './replay.ts';
 
 const temp = tempDir('recsys-replay-');

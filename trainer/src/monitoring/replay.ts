@@ -1,4 +1,5 @@
-import type { EventRow, RequestLogRow } from './log-source.ts';
+import type { EventRow } from '@recsys/core/logs/event-log';
+import type { RequestLogRow } from '@recsys/core/logs/request-log';
 
 export interface ReplayOptions {
   /** How long after a request (from its `as_of`) an interaction still counts for it. */

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { readRequestLogs } from '@recsys/core/logs/read';
 import { RequestLog, type RequestLogRow } from '@recsys/core/logs/request-log';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRequestLogs } from './log-source.ts';
 import { renderHtml, renderMarkdown } from './render.ts';
 import { buildReport } from './report.ts';
 

@@ -1,4 +1,4 @@
-import type { RequestLogRow } from './log-source.ts';
+import type { RequestLogRow } from '@recsys/core/logs/request-log';
 import { type LatencySummary, nearestRank, summariseLatency } from './quantiles.ts';
 
 /** Endpoints whose answers are recommendation lists: coverage counts these. */

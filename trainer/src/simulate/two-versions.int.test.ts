@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readEventLogs, readRequestLogs } from '@recsys/core/logs/read';
 import { ml100kDir, repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { type ServeProcess, startServeProcess } from '@recsys/serving/testing/cli-process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPrepared } from '../data/prepared.ts';
-import { readEventLogs, readRequestLogs } from '../monitoring/log-source.ts';
 import { replay } from '../monitoring/replay.ts';
 import { sessionsBetween } from './sessions.ts';
 import { type SimulateSummary, simulate } from './simulate.ts';
