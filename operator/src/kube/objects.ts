@@ -136,6 +136,10 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
               { name: 'RECSYS_FAMILIES', value: spec.models.families.map((f) => f.name).join(',') },
               { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
               { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
+              // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
+              ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
+                ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
+                : []),
             ],
             resources: { requests: { cpu: '1', memory: '1Gi' } },
             terminationMessagePolicy: 'File',

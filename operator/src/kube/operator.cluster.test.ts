@@ -188,6 +188,16 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     operator = startOperator();
     await waitFor(async () => expect((await recModel()).status?.training?.runName).toBe(created[0]?.metadata.name));
     expect(await trainJobs()).toHaveLength(1);
+    // A standby never acts while the leader renews the Lease.
+    const standby = startOperator();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await standby.stop();
+    const standbyLog = readFileSync(standby.logFile, 'utf8');
+    expect(standbyLog).toContain('waiting for the lease');
+    expect(standbyLog).not.toContain('leading');
+    const lease = await get(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/recsys-operator`);
+    expect(lease.spec.holderIdentity).toBe(`operator-${operators - 1}`);
+    expect(lease.spec.leaseTransitions).toBe(1);
     const owner = created[0]?.metadata.ownerReferences?.[0];
     expect(owner).toMatchObject({ kind: 'RecModel', name: 'movies', controller: true });
   });

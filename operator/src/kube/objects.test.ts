@@ -1,0 +1,87 @@
+import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
+import { describe, expect, it } from 'vitest';
+import { gateJobName, RUN_LABEL, retrainCronJobName, servingName, VERSION_ANNOTATION } from './names.ts';
+import { type Manifest, retrainCronJob, servingDeployment, trainerJob } from './objects.ts';
+
+const config = { trainerImage: 'trainer:1.2.3', artifactClaim: 'artifacts', artifactMount: '/artifacts' };
+const recModel = parseRecModelOrThrow({
+  apiVersion: 'recsys.dev/v1alpha1',
+  kind: 'RecModel',
+  metadata: { name: 'a'.repeat(52), namespace: 'ns', uid: 'uid-1', generation: 4 },
+  spec: { dataset: { source: '/artifacts/data/ml-100k' }, schedule: '0 3 * * *' },
+});
+
+function containers(pod: Manifest): Manifest[] {
+  return pod.spec.containers;
+}
+
+describe('owned objects', () => {
+  it('names stay DNS-1123 labels of at most 63 characters, even for the longest RecModel name', () => {
+    for (const name of [
+      servingName(recModel.metadata.name),
+      retrainCronJobName(recModel.metadata.name),
+      gateJobName('r'.repeat(63)),
+    ]) {
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+  });
+
+  it('a trainer Job is owned by its RecModel, named after the run, and never restarts its pod', () => {
+    const job = trainerJob(recModel, config, 'movies-g4-abc', 'spec');
+    expect(job.metadata.name).toBe('movies-g4-abc');
+    expect(job.metadata.labels[RUN_LABEL]).toBe('movies-g4-abc');
+    expect(job.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'RecModel', uid: 'uid-1', controller: true, blockOwnerDeletion: true }),
+    ]);
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    const env = Object.fromEntries(
+      containers(job.spec.template)
+        .flatMap((c) => c.env)
+        .map((e: Manifest) => [e.name, e.value ?? e.valueFrom]),
+    );
+    expect(env.RECSYS_DATA).toBe('/artifacts/data/ml-100k');
+    expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend');
+    expect(env.RECSYS_RUN).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
+  });
+
+  it('every pod runs non-root on a read-only root filesystem and writes only to its volumes', () => {
+    const pods = [
+      trainerJob(recModel, config, 'run', 'spec').spec.template,
+      servingDeployment(recModel, config, 'v1', recModel.spec.serving).spec.template,
+      retrainCronJob(recModel, config, '0 3 * * *').spec.jobTemplate.spec.template,
+    ];
+    for (const pod of pods) {
+      expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
+      const volumes = new Set(pod.spec.volumes.map((v: Manifest) => v.name));
+      for (const container of containers(pod)) {
+        expect(container.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+        for (const mount of container.volumeMounts) expect(volumes.has(mount.name)).toBe(true);
+      }
+    }
+  });
+
+  it('serving is pinned to one version and rolls with no unavailable replica, ready only on /ready', () => {
+    const deployment = servingDeployment(recModel, config, 'v20261129-1', { ...recModel.spec.serving, replicas: 3 });
+    const [container] = containers(deployment.spec.template);
+    expect(container?.args).toContain('--version=v20261129-1');
+    expect(deployment.spec.template.metadata.annotations[VERSION_ANNOTATION]).toBe('v20261129-1');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(container?.readinessProbe.httpGet.path).toBe('/ready');
+  });
+
+  it('the retrain CronJob runs the same trainer pod as a run, on the spec schedule, never two at once', () => {
+    const cronJob = retrainCronJob(recModel, config, '0 3 * * *');
+    expect(cronJob.spec.schedule).toBe('0 3 * * *');
+    expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cronJob.spec.jobTemplate.spec.template.spec).toEqual(
+      trainerJob(recModel, config, 'x', 'spec').spec.template.spec,
+    );
+  });
+});
