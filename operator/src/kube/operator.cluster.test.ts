@@ -226,6 +226,10 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect(table.stdout).toMatch(/NAME\s+PRODUCTION\s+STAGING\s+NDCG@10\s+READY\s+AGE/);
     expect(table.stdout).toMatch(new RegExp(`movies\\s+${version}\\s+\\s*0\\.\\d+\\s+True`));
     expect((await events()).some((e) => e.reason === 'Promoted' && e.type === 'Normal')).toBe(true);
+    const schedules = (await get(`/apis/batch/v1/namespaces/${namespace}/cronjobs`)).items.map(
+      (c: Manifest) => c.metadata.name,
+    );
+    expect(schedules.sort()).toEqual(['movies-report', 'movies-retrain']);
   });
 
   it('retains a worse candidate with a Warning Event naming the failing rule, serving unchanged', async () => {
@@ -312,6 +316,37 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     await complete(fired.metadata.name);
     const scheduledRun = (await recModel()).status.training.runName as string;
     await waitFor(async () => expect(await job(gateJobName(scheduledRun))).toBeDefined());
+    await complete(gateJobName(scheduledRun));
+    await waitFor(async () => expect((await recModel()).status.history.at(-1).runName).toBe(scheduledRun));
+  });
+
+  it('a retrain annotation starts one run; its failure is a Warning Event and a Degraded condition, Production kept', async () => {
+    const production = (await recModel()).status.productionVersion as string;
+    const annotated = await server.kubectl([
+      'annotate',
+      '--overwrite',
+      '-n',
+      namespace,
+      'recmodel/movies',
+      'recsys.dev/retrain=2026-11-29T23:00',
+    ]);
+    expect(annotated.code, annotated.stderr).toBe(0);
+    const runName = await waitFor(async () => {
+      const training = (await recModel()).status.training;
+      expect(training.trigger).toBe('annotation');
+      return training.runName as string;
+    });
+    expect(await job(runName)).toBeDefined();
+    await finishJob(server, namespace, runName, false);
+    await waitFor(async () => {
+      const status = (await recModel()).status;
+      expect(status.lastFailure?.runName).toBe(runName);
+      expect(status.conditions.find((c: Manifest) => c.type === 'Degraded')?.status).toBe('True');
+    });
+    const failed = (await events()).find((e) => e.reason === 'TrainingFailed');
+    expect(failed?.type).toBe('Warning');
+    expect(failed?.message).toContain('BackoffLimitExceeded');
+    expect((await recModel()).status.productionVersion).toBe(production);
   });
 
   it('on delete, the finalizer removes the schedules and lets the RecModel go', async () => {
@@ -349,5 +384,9 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       ),
     );
     expect(granted.filter((permission) => !used.has(permission))).toEqual([]);
+    // Level-triggered but not chatty: one Deployment patch per promotion that changed the version (two).
+    const patches = (resource: string) => mine.filter((e) => e.verb === 'patch' && e.objectRef?.resource === resource);
+    expect(patches('deployments')).toHaveLength(2);
+    expect(patches('cronjobs').length).toBeLessThanOrEqual(2);
   });
 });
