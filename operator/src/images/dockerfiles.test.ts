@@ -17,6 +17,14 @@ describe('Dockerfiles', () => {
     },
   );
 
+  it('every image runs as the uid the chart and the operator give their pods (10001)', () => {
+    for (const workspace of IMAGES) {
+      const final = readDockerfile(path.join(repoRoot, workspace, 'Dockerfile')).at(-1);
+      const user = final?.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args;
+      expect(user, workspace).toBe('10001:10001');
+    }
+  });
+
   it('catches each rule it enforces', () => {
     const bad = parseDockerfile(
       [
