@@ -119,7 +119,11 @@ export class RecModelOperator {
   static connect(kubeconfigFile: string | undefined, options: OperatorOptions): RecModelOperator {
     const kubeConfig = new KubeConfig();
     if (kubeconfigFile) kubeConfig.loadFromFile(kubeconfigFile);
-    else kubeConfig.loadFromCluster();
+    else if (!process.env.KUBERNETES_SERVICE_HOST) {
+      throw new Error(
+        'no --kubeconfig given and not running in a pod (KUBERNETES_SERVICE_HOST is unset); pass --kubeconfig <file> to reach a cluster from outside',
+      );
+    } else kubeConfig.loadFromCluster();
     return new RecModelOperator(kubeConfig, options);
   }
 
