@@ -36,3 +36,5 @@ format: install
 
 clean:
 	rm -rf test-output $(VAR)
+
+include mk/cluster.mk
