@@ -2,21 +2,17 @@ import { type RetrainOptions, type RetrainResult, retrain, trainCandidate } from
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import { commaList, positiveInteger, printJson } from '../options.ts';
-import { localPaths, readRecModelFile, retrainOptionsFromSpec } from '../runtime/spec-options.ts';
+import {
+  localPaths,
+  type RetrainOverrides,
+  readRecModelFile,
+  retrainOptionsFromSpec,
+} from '../runtime/spec-options.ts';
 import { decisionTable } from './promote.ts';
 
-interface RetrainFlags {
+interface RetrainFlags extends RetrainOverrides {
   file?: string;
   var: string;
-  source?: string;
-  store?: string;
-  workDir?: string;
-  eventLogs?: string;
-  until?: number;
-  model?: string;
-  models?: string[];
-  budget?: number;
-  trackingUri?: string;
   candidateOnly: boolean;
   json: boolean;
 }
