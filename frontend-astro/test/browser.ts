@@ -2,24 +2,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { repoRoot } from '@recsys/core/testing/fixtures';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.RECSYS_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM, launchChromium } from '@recsys/core/testing/chromium';
 export const screenshotDir = path.join(repoRoot, 'test-output', 'browser');
-
-/** Debian's Chromium, headless, with the background traffic that would blur measurements switched off. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(screenshotDir, { recursive: true });

@@ -4,11 +4,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { logFileName } from '@recsys/core/logs/files';
 import { RequestLog } from '@recsys/core/logs/request-log';
+import { launchChromium } from '@recsys/core/testing/chromium';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
-import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM = process.env.RECSYS_CHROMIUM ?? '/usr/bin/chromium';
 const temp = tempDir('recsys-report-browser-');
 afterAll(() => temp.cleanup());
 
@@ -51,16 +50,7 @@ describe('the HTML report in Chromium', () => {
       out,
     ]);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ offline: true });
       const requested: string[] = [];
