@@ -71,25 +71,21 @@ export function decidePromotion(
     const c = candidate.metrics[name];
     const p = production ? production.metrics[name] : null;
     const change = p === null ? null : relativeChange(c, p);
-    if (name === policy.primaryMetric) {
-      const rule = `relative change >= ${percent(policy.minRelativeImprovement)}`;
+    // The primary metric must improve by the minimum; a secondary one may not regress by more than the maximum.
+    const floor =
+      name === policy.primaryMetric
+        ? policy.minRelativeImprovement
+        : policy.secondaryMetrics.includes(name)
+          ? -policy.maxSecondaryRegression
+          : null;
+    if (floor !== null) {
       record({
         name,
         candidate: c,
         production: p,
         relative_change: change,
-        rule,
-        passed: change === null || change >= policy.minRelativeImprovement - EPSILON,
-      });
-    } else if (policy.secondaryMetrics.includes(name)) {
-      const rule = `relative change >= ${percent(-policy.maxSecondaryRegression)}`;
-      record({
-        name,
-        candidate: c,
-        production: p,
-        relative_change: change,
-        rule,
-        passed: change === null || change >= -policy.maxSecondaryRegression - EPSILON,
+        rule: `relative change >= ${percent(floor)}`,
+        passed: change === null || change >= floor - EPSILON,
       });
     }
     for (const constraint of policy.constraints.filter((k) => k.metric === name)) {
