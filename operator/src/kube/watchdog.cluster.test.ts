@@ -79,18 +79,22 @@ describe.skipIf(!binaries)('operator watchdog', () => {
       },
     );
 
-    proxy.freeze();
     const restartsBefore = operator.watchRestarts;
+    // Frozen for 15 s: the watchdog (3 s of silence, checked every 3 s) must notice while no byte moves.
+    proxy.freeze({ releaseAfterMs: 15_000 });
     const second = await server.kubectl(['apply', '-f', '-'], { input: recModel('during-stall') });
     expect(second.code, second.stderr).toBe(0);
+    await vi.waitFor(() => expect(operator.watchRestarts).toBeGreaterThan(restartsBefore), {
+      timeout: 12_000,
+      interval: 100,
+    });
     await vi.waitFor(
       async () =>
         expect((await jobs()).map((j) => j.metadata.labels['recsys.dev/recmodel']).sort()).toEqual([
           'before',
           'during-stall',
         ]),
-      { timeout: 20_000, interval: 250 },
+      { timeout: 40_000, interval: 250 },
     );
-    expect(operator.watchRestarts).toBeGreaterThan(restartsBefore);
   });
 });

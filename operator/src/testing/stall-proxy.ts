@@ -3,8 +3,12 @@ import net from 'node:net';
 /** A TCP proxy in front of the API server that can freeze its open connections without closing them. */
 export interface StallProxy {
   url: string;
-  /** Open connections stop carrying bytes and stay open: a watch that goes silent with no error. */
-  freeze(): void;
+  /**
+   * Open connections stop carrying bytes and stay open: a watch that goes silent with no error. After
+   * `releaseAfterMs` they are closed, so a keep-alive connection the client happened to reuse for an ordinary
+   * request cannot hang the rest of the test.
+   */
+  freeze(options?: { releaseAfterMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -33,14 +37,23 @@ export async function startStallProxy(upstreamUrl: string): Promise<StallProxy> 
   const { port } = proxy.address() as net.AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
-    freeze() {
-      for (const { client, server } of open) {
+    freeze(options = {}) {
+      const frozen = [...open];
+      for (const { client, server } of frozen) {
         client.unpipe(server);
         server.unpipe(client);
         client.pause();
         server.pause();
       }
       open.clear();
+      if (options.releaseAfterMs !== undefined) {
+        setTimeout(() => {
+          for (const { client, server } of frozen) {
+            client.destroy();
+            server.destroy();
+          }
+        }, options.releaseAfterMs).unref();
+      }
     },
     async close() {
       // close() waits for every connection to end, and frozen ones never would.
