@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventRow } from './event-log.ts';
-import { isLogFile } from './files.ts';
+import { isLogFile, type LogKind } from './files.ts';
 import type { RequestLogRow } from './request-log.ts';
 
 export interface LogQuery {
@@ -17,17 +17,16 @@ export interface FileProblem {
   error: string;
 }
 
-/** The request log files of a directory (every serving process's), oldest name first. */
-export function requestLogFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((name) => isLogFile('requests', name))
-    .sort()
-    .map((name) => path.join(dir, name));
+export interface LogRead<Row> {
+  rows: Row[];
+  files: string[];
+  problems: FileProblem[];
 }
 
-export function eventLogFiles(dir: string): string[] {
+/** The log files of one kind in a directory (every serving process's), oldest name first. */
+export function logFiles(dir: string, kind: LogKind): string[] {
   return readdirSync(dir)
-    .filter((name) => isLogFile('events', name))
+    .filter((name) => isLogFile(kind, name))
     .sort()
     .map((name) => path.join(dir, name));
 }
@@ -38,67 +37,60 @@ interface StoredRequest extends Omit<RequestLogRow, 'recommendations' | 'scores'
   is_fallback: number | null;
 }
 
-/**
- * Request-log rows from every file of `dir` in the time range, ordered by timestamp. A file that cannot be read
- * (being created, corrupt) is listed in `problems` instead of failing the whole read.
- */
-export function readRequestLogs(
-  dir: string,
-  query: LogQuery = {},
-): { rows: RequestLogRow[]; files: string[]; problems: FileProblem[] } {
-  const files = requestLogFiles(dir);
-  const rows: RequestLogRow[] = [];
-  const problems: FileProblem[] = [];
-  for (const file of files) {
-    try {
-      const stored = withDatabase(
-        file,
-        (db) =>
-          db
-            .prepare('SELECT * FROM requests WHERE timestamp >= ? AND timestamp < ? ORDER BY timestamp')
-            .all(query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER) as StoredRequest[],
-      );
-      for (const row of stored) {
-        rows.push({
-          ...row,
-          recommendations: row.recommendations ? (JSON.parse(row.recommendations) as number[]) : null,
-          scores: row.scores ? (JSON.parse(row.scores) as number[]) : null,
-          is_fallback: row.is_fallback === null ? null : row.is_fallback === 1,
-        });
-      }
-    } catch (err) {
-      problems.push({ file, error: (err as Error).message });
-    }
-  }
-  rows.sort((a, b) => a.timestamp - b.timestamp);
-  return { rows, files, problems };
+type StoredEvent = Omit<EventRow, 'in_model'> & { in_model: number };
+
+/** Request-log rows from every file of `dir` in the time range, ordered by timestamp. */
+export function readRequestLogs(dir: string, query: LogQuery = {}): LogRead<RequestLogRow> {
+  const read = readEach(
+    logFiles(dir, 'requests'),
+    'SELECT * FROM requests WHERE timestamp >= ? AND timestamp < ? ORDER BY timestamp',
+    query,
+    (row: StoredRequest): RequestLogRow => ({
+      ...row,
+      recommendations: row.recommendations ? (JSON.parse(row.recommendations) as number[]) : null,
+      scores: row.scores ? (JSON.parse(row.scores) as number[]) : null,
+      is_fallback: row.is_fallback === null ? null : row.is_fallback === 1,
+    }),
+  );
+  read.rows.sort((a, b) => a.timestamp - b.timestamp);
+  return read;
 }
 
 /** Posted interactions from every event log of `dir`, in the order they were received. */
-export function readEventLogs(
-  dir: string,
-  query: LogQuery = {},
-): { rows: EventRow[]; files: string[]; problems: FileProblem[] } {
-  const files = eventLogFiles(dir);
-  const rows: EventRow[] = [];
+export function readEventLogs(dir: string, query: LogQuery = {}): LogRead<EventRow> {
+  const read = readEach(
+    logFiles(dir, 'events'),
+    'SELECT * FROM events WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid',
+    query,
+    (row: StoredEvent): EventRow => ({ ...row, in_model: row.in_model === 1 }),
+  );
+  read.rows.sort((a, b) => a.received_at - b.received_at);
+  return read;
+}
+
+/**
+ * One time-range query over every file. A file that cannot be read (being created, corrupt) is listed in
+ * `problems` instead of failing the whole read.
+ */
+function readEach<Stored, Row>(
+  files: string[],
+  sql: string,
+  query: LogQuery,
+  decode: (row: Stored) => Row,
+): LogRead<Row> {
+  const rows: Row[] = [];
   const problems: FileProblem[] = [];
   for (const file of files) {
     try {
       const stored = withDatabase(
         file,
-        (db) =>
-          db
-            .prepare('SELECT * FROM events WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid')
-            .all(query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER) as (Omit<EventRow, 'in_model'> & {
-            in_model: number;
-          })[],
+        (db) => db.prepare(sql).all(query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER) as Stored[],
       );
-      for (const row of stored) rows.push({ ...row, in_model: row.in_model === 1 });
+      for (const row of stored) rows.push(decode(row));
     } catch (err) {
       problems.push({ file, error: (err as Error).message });
     }
   }
-  rows.sort((a, b) => a.received_at - b.received_at);
   return { rows, files, problems };
 }
 
