@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRequestLogs } from '../core/src/logs/read.ts';
 import { tempDir } from '../core/src/testing/fixtures.ts';
-import { SHAPES, writeCatalogueBundle } from '../serving/src/testing/catalogue-bundle.ts';
+import { loadBodies, SHAPES, writeCatalogueBundle } from '../serving/src/testing/catalogue-bundle.ts';
 import { startServeProcess } from '../serving/src/testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from '../serving/src/testing/open-loop.ts';
 
@@ -104,10 +104,7 @@ try {
     };
     process.once('SIGINT', abort).once('SIGTERM', abort);
     const sentIds: string[] = [];
-    const bodies = {
-      recommend: (i: number) => ({ user_id: 1 + ((i * 7919) % bundle.users), k: 10 }),
-      similar: (i: number) => ({ movie_ids: [1 + bundle.rankable[(i * 104_729) % bundle.rankable.length]], k: 10 }),
-    };
+    const bodies = loadBodies(bundle);
     try {
       await openLoop({
         url: server.url,

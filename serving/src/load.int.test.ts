@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readRequestLogs } from '@recsys/core/logs/read';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHAPES, writeCatalogueBundle } from './testing/catalogue-bundle.ts';
+import { loadBodies, SHAPES, writeCatalogueBundle } from './testing/catalogue-bundle.ts';
 import { startServeProcess } from './testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from './testing/open-loop.ts';
 
@@ -36,10 +36,7 @@ describe('latency under open-loop load (ML-1M shape)', () => {
       '--log-dir',
       logDir,
     ]);
-    const bodies = {
-      recommend: (i: number) => ({ user_id: 1 + ((i * 7919) % bundle.users), k: 10 }),
-      similar: (i: number) => ({ movie_ids: [1 + bundle.rankable[(i * 104_729) % bundle.rankable.length]], k: 10 }),
-    };
+    const bodies = loadBodies(bundle);
     try {
       // Warm-up (JIT, connection pool), not measured.
       await openLoop({

@@ -89,3 +89,14 @@ export async function writeCatalogueBundle(store: string, modelName: string, sha
     rankable: [...catalogue.inCatalogue.keys()].filter((i) => catalogue.inCatalogue[i]),
   };
 }
+
+/**
+ * The i-th request body of a load test against a catalogue bundle: users and seed movies spread over the whole
+ * bundle by multiplying with large primes, so consecutive requests do not hit the same rows.
+ */
+export function loadBodies(bundle: { users: number; rankable: number[] }) {
+  return {
+    recommend: (i: number) => ({ user_id: 1 + ((i * 7919) % bundle.users), k: 10 }),
+    similar: (i: number) => ({ movie_ids: [1 + bundle.rankable[(i * 104_729) % bundle.rankable.length]], k: 10 }),
+  };
+}
