@@ -8,6 +8,7 @@ import type { RecModel } from '@recsys/core/recmodel/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
 import { kubeBinaries } from '../testing/kube-binaries.ts';
+import { installRecModelCrd } from '../testing/recmodel-crd.ts';
 
 const root = path.join(import.meta.dirname, '..', '..', '..');
 const binaries = kubeBinaries();
@@ -36,17 +37,7 @@ describe.skipIf(!binaries)('the RecModel CRD on a real kube-apiserver', () => {
 
   beforeAll(async () => {
     server = await startTestApiServer({ binaries });
-    const crd = await server.kubectl(['apply', '-f', path.join(root, 'crds', 'recmodel.yaml')]);
-    expect(crd.code, crd.stderr).toBe(0);
-    const established = await server.kubectl([
-      'wait',
-      '--for=condition=Established',
-      'crd/recmodels.recsys.dev',
-      '--timeout=60s',
-    ]);
-    expect(established.code, established.stderr).toBe(0);
-    const ns = await server.kubectl(['create', 'namespace', namespace]);
-    expect(ns.code, ns.stderr).toBe(0);
+    await installRecModelCrd(server, namespace);
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts'
 import { kubeBinaries } from '../testing/kube-binaries.ts';
 import { finishJob, markDeploymentReady, recsysShim, runJobPod } from '../testing/kubelet.ts';
 import { type ManagedProcess, startProcess } from '../testing/managed-process.ts';
+import { installRecModelCrd } from '../testing/recmodel-crd.ts';
 import { CRONJOB_SCHEDULED_ANNOTATION, gateJobName, retrainCronJobName, servingName } from './names.ts';
 
 const binaries = kubeBinaries();
@@ -132,17 +133,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
   });
 
   it('accepts the CRD and the chart (helm template | kubectl apply), and gives the operator a ServiceAccount token', async () => {
-    const crd = await server.kubectl(['apply', '-f', path.join(repoRoot, 'crds/recmodel.yaml')]);
-    expect(crd.code, crd.stderr).toBe(0);
-    const established = await server.kubectl([
-      'wait',
-      '--for=condition=Established',
-      'crd/recmodels.recsys.dev',
-      '--timeout=60s',
-    ]);
-    expect(established.code, established.stderr).toBe(0);
-    const ns = await server.kubectl(['create', 'namespace', namespace]);
-    expect(ns.code, ns.stderr).toBe(0);
+    await installRecModelCrd(server, namespace);
     const rendered = execFileSync(
       binaries?.helm as string,
       ['template', release, path.join(repoRoot, 'charts/recsys'), '--namespace', namespace],

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
 import { kubeBinaries } from '../testing/kube-binaries.ts';
 import { writeKubeconfig } from '../testing/kubeconfig.ts';
+import { installRecModelCrd } from '../testing/recmodel-crd.ts';
 import { type StallProxy, startStallProxy } from '../testing/stall-proxy.ts';
 import { RecModelOperator } from './controller.ts';
 
 const binaries = kubeBinaries();
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const namespace = 'stall';
 
 function recModel(name: string): string {
@@ -31,14 +31,7 @@ describe.skipIf(!binaries)('operator watchdog', () => {
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'recsys-watchdog-'));
     server = await startTestApiServer({ binaries });
-    for (const args of [
-      ['apply', '-f', path.join(repoRoot, 'crds/recmodel.yaml')],
-      ['wait', '--for=condition=Established', 'crd/recmodels.recsys.dev', '--timeout=60s'],
-      ['create', 'namespace', namespace],
-    ]) {
-      const result = await server.kubectl(args);
-      expect(result.code, result.stderr).toBe(0);
-    }
+    await installRecModelCrd(server, namespace);
     proxy = await startStallProxy(server.url);
   });
 
