@@ -24,6 +24,13 @@ describe('topK', () => {
     expect([...ranked.items]).toEqual([2, 3, 5]);
   });
 
+  it('ranks -Infinity after every finite score and NaN never, before and after the heap fills', () => {
+    const I = Number.NEGATIVE_INFINITY;
+    const scores = Float32Array.of(Number.NaN, I, 3, Number.NaN, I, 2, Number.NaN);
+    expect([...topK(scores.slice(), 4, { movieIds: ids(7) }).items]).toEqual([2, 5, 1, 4]);
+    expect([...topK(scores.slice(), 1, { movieIds: ids(7) }).items]).toEqual([2]);
+  });
+
   it('handles k = 0 and k larger than the candidates', () => {
     expect(topK(Float32Array.of(1, 2), 0, { movieIds: ids(2) }).items.length).toBe(0);
     expect([...topK(Float32Array.of(1, 2), 5, { movieIds: ids(2) }).items]).toEqual([1, 0]);

@@ -1,4 +1,5 @@
 import { tensor } from '../bundle/file-codec.ts';
+import { DotKernel } from './dot-kernel.ts';
 import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
 
 /** Bundle file names of a factor model (row-major Float32: users × factors, items × factors). */
@@ -16,7 +17,10 @@ export interface FactorModel {
   itemFactors: Float32Array;
 }
 
-/** Matrix factorisation scoring: user factors · item factors; similarity is cosine of item factors. */
+/**
+ * Matrix factorisation scoring: user factors · item factors; similarity is cosine of item factors. Both dot
+ * every item with one vector in the SIMD kernel (dot-kernel.ts), built on first use.
+ */
 export class FactorScorer implements Scorer {
   readonly kind = 'factors';
   readonly items: number;
@@ -25,6 +29,8 @@ export class FactorScorer implements Scorer {
   /** Parameters the fold-in needs (regularisation, confidence …), kept in `scorer.json`. */
   readonly foldInParams: Record<string, unknown>;
   readonly #foldIn: FoldIn | undefined;
+  #itemKernel: DotKernel | undefined;
+  #unitKernel: DotKernel | undefined;
   #unitItems: Float32Array | undefined;
 
   constructor(model: FactorModel, options: { foldIn?: FoldIn; foldInParams?: Record<string, unknown> } = {}) {
@@ -58,6 +64,7 @@ export class FactorScorer implements Scorer {
 
   /** Sum over seeds of cosine(seed, item): the dot product with the sum of the seeds' unit vectors. */
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
+    checkOut(this, out);
     const { factors } = this.model;
     const unit = this.#unitItemFactors();
     const query = new Float32Array(factors);
@@ -68,7 +75,8 @@ export class FactorScorer implements Scorer {
       }
       for (let f = 0; f < factors; f++) query[f] += unit[seed * factors + f];
     }
-    this.#dotAll(unit, query, out);
+    this.#unitKernel ??= new DotKernel(unit, this.items, factors);
+    this.#unitKernel.dotAll(query, out);
   }
 
   bundleFiles(): ScorerFiles {
@@ -93,17 +101,9 @@ export class FactorScorer implements Scorer {
   }
 
   #scoreVector(user: Float32Array, out: Float32Array): void {
-    this.#dotAll(this.model.itemFactors, user, out);
-  }
-
-  #dotAll(itemFactors: Float32Array, vector: Float32Array, out: Float32Array): void {
     checkOut(this, out);
-    const { factors } = this.model;
-    for (let i = 0, base = 0; i < this.items; i++, base += factors) {
-      let dot = 0;
-      for (let f = 0; f < factors; f++) dot += itemFactors[base + f] * vector[f];
-      out[i] = dot;
-    }
+    this.#itemKernel ??= new DotKernel(this.model.itemFactors, this.items, this.model.factors);
+    this.#itemKernel.dotAll(user, out);
   }
 
   #unitItemFactors(): Float32Array {

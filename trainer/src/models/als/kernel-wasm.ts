@@ -1,6 +1,6 @@
-// Generated from kernel.wat by build-kernel.ts; do not edit.
-export const ALS_KERNEL_WAT_SHA256 = '02aa81b5e13aba37c5455438bcde34b1d88d319f0d3464dc35c0b400a87aada6';
-export const ALS_KERNEL_WASM_BASE64 =
+// Generated from kernel.wat by scripts/build-wasm.ts; do not edit.
+export const WAT_SHA256 = '1c5faac825e1c09e11ac545c623c2207d05b50417bdc675b20d53eb78a338ed1';
+export const WASM_BASE64 =
   'AGFzbQEAAAABWwpgAXsBfWADf39/AX1gBH1/f38AYAZ/f39/f38EfX19fWAKfX99f31/fX9/fwBgAn19AX1gBX9/f399AGAEf31/' +
   'fwBgDX9/f39/f39/f39/f38AYAV/f39/fwACEgEDZW52Bm1lbW9yeQIDAYCABAMLCgABAgMEBQYHCAkHGgIKc29sdmVfcm93cwAI' +
   'CWdyYW1fcm93cwAJCpoPChkAIAD9HwAgAP0fAZIgAP0fAiAA/R8DkpIL2gECAn8EeyAAIAJBAnRqIQMgACACQXBxQQJ0aiEEAkAD' +

@@ -2,7 +2,7 @@
 ;; (implicit/cpu/_als.pyx, `_least_squares_cg`): float32 throughout, like implicit's sdot/saxpy/ssymv.
 ;; All pointers are byte offsets into the shared memory the host lays out (layout.ts); the factor count
 ;; k is a multiple of 4 (the host pads factors with zero columns, which stay zero).
-;; Rebuild kernel-wasm.ts after editing: node trainer/src/models/als/build-kernel.ts
+;; Rebuild kernel-wasm.ts after editing: node scripts/build-wasm.ts trainer/src/models/als/kernel.wat
 (module
   (memory (import "env" "memory") 1 65536 shared)
 

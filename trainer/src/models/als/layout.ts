@@ -1,5 +1,5 @@
+import { sharedWasmMemory, type WasmMemory } from '@recsys/core/wasm';
 import type { AlsSide } from './loss.ts';
-import { sharedWasmMemory, type WasmMemory } from './wasm.ts';
 
 /**
  * Where everything one ALS fit touches lives in the single shared WebAssembly memory that the SIMD

@@ -1,7 +1,7 @@
-import { ALS_KERNEL_WASM_BASE64 } from './kernel-wasm.ts';
+import { compileWasm, instantiateWasm, type WasmMemory, type WasmModule } from '@recsys/core/wasm';
+import { WASM_BASE64 } from './kernel-wasm.ts';
 import { type AlsLayout, type AlsViews, alsViews, LOSS_SLOTS, SUM_BLOCKS } from './layout.ts';
 import { lossRows } from './loss.ts';
-import { compileWasm, instantiateWasm, type WasmMemory, type WasmModule } from './wasm.ts';
 
 /**
  * The phases of an ALS fit. Every thread (the caller and each worker) runs a phase by taking chunks from
@@ -44,7 +44,7 @@ let kernelModule: WasmModule | undefined;
 
 /** The compiled SIMD kernel (kernel.wat): compiled once, handed to workers through workerData. */
 export function alsKernelModule(): WasmModule {
-  kernelModule ??= compileWasm(Buffer.from(ALS_KERNEL_WASM_BASE64, 'base64'));
+  kernelModule ??= compileWasm(Buffer.from(WASM_BASE64, 'base64'));
   return kernelModule;
 }
 

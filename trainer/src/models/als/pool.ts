@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { WasmMemory, WasmModule } from '@recsys/core/wasm';
 import type { AlsLayout } from './layout.ts';
 import { type AlsThread, runPhase } from './phases.ts';
-import type { WasmMemory, WasmModule } from './wasm.ts';
 
 /**
  * Helper threads for ALS, started once per process and reused by every fit (starting a worker costs
