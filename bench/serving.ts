@@ -4,7 +4,7 @@
  * 50,000-movie one. Per shape and endpoint: p50/p95/p99 at 1,000 requests/s, median of 3 runs of 60 s; then the
  * highest rate one process sustains; then one request-log row per request, matched by request id.
  * Targets (ML-1M shape): /recommend p95 <= 5 ms and p99 <= 15 ms, /similar p95 <= 3 ms, zero 5xx.
- * Usage: node bench/serving.ts [--seconds 60] [--runs 3] [--quick] [--json]
+ * Usage: node bench/serving.ts [--seconds 60] [--runs 3] [--shape ml-1m|items-50k] [--quick] [--json]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     runs: { type: 'string' },
     rate: { type: 'string', default: '1000' },
+    shape: { type: 'string' },
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -82,7 +83,11 @@ const results: Record<string, unknown> = {};
 let pass = true;
 const temp = tempDir('recsys-bench-serving-');
 try {
+  if (args.shape && !(args.shape in SHAPES)) {
+    throw new Error(`--shape ${args.shape}: expected one of ${Object.keys(SHAPES).join(', ')}`);
+  }
   for (const [shapeName, shape] of Object.entries(SHAPES)) {
+    if (args.shape && args.shape !== shapeName) continue;
     const store = path.join(temp.dir, shapeName);
     const logDir = path.join(temp.dir, `${shapeName}-logs`);
     const bundle = await writeCatalogueBundle(store, 'movies', shape);

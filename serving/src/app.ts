@@ -8,7 +8,7 @@ import {
   similarRequest,
 } from '@recsys/core/api/schemas';
 import type { EventLog } from '@recsys/core/logs/event-log';
-import type { RequestLog } from '@recsys/core/logs/request-log';
+import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import Koa from 'koa';
 import { UserHistory } from './interactions/user-history.ts';
 import type { ServingMetrics } from './metrics.ts';
@@ -31,7 +31,7 @@ import { similarRoute } from './routes/similar.ts';
 export interface AppOptions {
   slot: ModelSlot;
   metrics: ServingMetrics;
-  requestLog?: RequestLog;
+  requestLog?: RequestLogSink;
   eventLog?: EventLog;
   history?: UserHistory;
   /** Origins allowed to call the API from a browser. */

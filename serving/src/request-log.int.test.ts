@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { logFilePath } from '@recsys/core/logs/files';
 import { readRequestLogs } from '@recsys/core/logs/read';
-import { RequestLog } from '@recsys/core/logs/request-log';
+import { RequestLog, type RequestLogSink } from '@recsys/core/logs/request-log';
+import { ThreadedRequestLog } from '@recsys/core/logs/request-log-thread';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createServingMetrics } from './metrics.ts';
 import { ModelSlot } from './model/slot.ts';
 import { startServer } from './server.ts';
@@ -20,16 +21,20 @@ async function droppedTotal(url: string): Promise<number> {
   return Number(/^recsys_log_rows_dropped_total (\S+)$/m.exec(text)?.[1]);
 }
 
-function appWithLog(log: RequestLog | undefined, metrics = createServingMetrics({ defaultMetrics: false })) {
+function appWithLog(log: RequestLogSink | undefined, metrics = createServingMetrics({ defaultMetrics: false })) {
   return startServer({ slot: new ModelSlot(syntheticModel().model), metrics, requestLog: log });
 }
 
+// Serving writes through ThreadedRequestLog (a writer thread owns the SQLite file), so these go through it too.
 describe('the request log', () => {
   it('writes one row per request, matched by request id, with what was answered', async () => {
     const dir = path.join(temp.dir, 'ok');
     mkdirSync(dir);
     const metrics = createServingMetrics({ defaultMetrics: false });
-    const log = new RequestLog({ file: logFilePath(dir, 'requests'), onWritten: (n) => metrics.logRowsWritten.inc(n) });
+    const log = new ThreadedRequestLog({
+      file: logFilePath(dir, 'requests'),
+      onWritten: (n) => metrics.logRowsWritten.inc(n),
+    });
     const server = await appWithLog(log, metrics);
     const answers = new Map<string, { status: number; ids: number[] | null; fallback: boolean | null }>();
     for (let i = 0; i < 60; i++) {
@@ -71,14 +76,14 @@ describe('the request log', () => {
     const file = path.join(dir, 'requests-blocked.sqlite');
     mkdirSync(file, { recursive: true });
     const metrics = createServingMetrics({ defaultMetrics: false });
-    const log = new RequestLog({ file, onDropped: (n) => metrics.logRowsDropped.inc(n) });
-    expect(log.writable).toBe(false);
+    const log = new ThreadedRequestLog({ file, onDropped: (n) => metrics.logRowsDropped.inc(n) });
     const server = await appWithLog(log, metrics);
     for (let i = 0; i < 25; i++) {
       expect((await call(server.url, 'POST', '/recommend', { user_id: 101 })).status).toBe(200);
     }
     log.flush();
-    expect(await droppedTotal(server.url)).toBe(25);
+    await vi.waitFor(async () => expect(await droppedTotal(server.url)).toBe(25));
+    expect(log.pending).toBe(0);
     await server.close();
   });
 
@@ -87,18 +92,26 @@ describe('the request log', () => {
     mkdirSync(dir);
     const file = logFilePath(dir, 'requests');
     const metrics = createServingMetrics({ defaultMetrics: false });
-    const log = new RequestLog({ file, flushIntervalMs: 60_000, onDropped: (n) => metrics.logRowsDropped.inc(n) });
+    const log = new ThreadedRequestLog({
+      file,
+      flushIntervalMs: 60_000,
+      onDropped: (n) => metrics.logRowsDropped.inc(n),
+    });
     const server = await appWithLog(log, metrics);
+    // One row written first, so the writer has the file open before it is locked.
+    expect((await call(server.url, 'GET', '/popular')).status).toBe(200);
+    log.flush();
+    await vi.waitFor(() => expect(log.pending).toBe(0));
     const blocker = new Database(file);
     blocker.exec('BEGIN EXCLUSIVE');
     for (let i = 0; i < 10; i++) expect((await call(server.url, 'GET', '/popular')).status).toBe(200);
     log.flush();
-    expect(await droppedTotal(server.url)).toBe(10);
+    await vi.waitFor(async () => expect(await droppedTotal(server.url)).toBe(10));
     blocker.exec('COMMIT');
     blocker.close();
     for (let i = 0; i < 7; i++) expect((await call(server.url, 'GET', '/popular')).status).toBe(200);
     await server.close();
-    expect(readRequestLogs(dir).rows).toHaveLength(7);
+    expect(readRequestLogs(dir).rows).toHaveLength(1 + 7);
   });
 
   it('keeps at least 7 days and deletes older rows', () => {

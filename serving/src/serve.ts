@@ -4,7 +4,7 @@ import { listVersions } from '@recsys/core/bundle/reader';
 import { EventLog } from '@recsys/core/logs/event-log';
 import { logFilePath } from '@recsys/core/logs/files';
 import { readEventLogs } from '@recsys/core/logs/read';
-import type { RequestLog } from '@recsys/core/logs/request-log';
+import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
 import { UserHistory } from './interactions/user-history.ts';
 import { createServingMetrics } from './metrics.ts';
@@ -39,7 +39,7 @@ export interface ServeOptions {
 export interface RunningService extends RunningServer {
   modelName: string;
   slot: ModelSlot;
-  requestLog: RequestLog;
+  requestLog: RequestLogSink;
   eventLog: EventLog;
   follower: Follower | undefined;
 }

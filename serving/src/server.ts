@@ -41,7 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       timer.unref();
       await closed;
       clearTimeout(timer);
-      options.requestLog?.close();
+      await options.requestLog?.close();
       options.eventLog?.close();
     })();
     return closing;

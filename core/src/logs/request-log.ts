@@ -16,6 +16,13 @@ export interface RequestLogRow {
   status: number;
 }
 
+/** Where a serving process hands its rows: RequestLog (in-thread) or ThreadedRequestLog (a writer thread). */
+export interface RequestLogSink {
+  append(row: RequestLogRow): void;
+  /** Writes or drops (and counts) every row handed so far, then releases the file. */
+  close(): void | Promise<void>;
+}
+
 export const REQUESTS_DDL = `
 CREATE TABLE IF NOT EXISTS requests (
   request_id TEXT NOT NULL,
@@ -51,11 +58,12 @@ const MIN_RETENTION_DAYS = 7;
 const DAY_MS = 86_400_000;
 
 /**
- * The request log: rows queue in memory and are written in one transaction per batch, from a timer or
- * setImmediate, never inside a request. A log that cannot be opened or written drops rows and says so through
+ * The request log in the calling thread: rows queue in memory and are written in one transaction per batch,
+ * from a timer or setImmediate, never inside a request. Serving runs it in a writer thread
+ * (ThreadedRequestLog); tools and tests that write a log file directly use it as it is. A log that cannot be opened or written drops rows and says so through
  * `onDropped`; requests never fail because of it.
  */
-export class RequestLog {
+export class RequestLog implements RequestLogSink {
   readonly file: string;
   readonly #options: Required<Omit<RequestLogOptions, 'onWritten' | 'onDropped'>> &
     Pick<RequestLogOptions, 'onWritten' | 'onDropped'>;
@@ -153,12 +161,11 @@ export class RequestLog {
   }
 
   #open(): void {
-    const db = new Database(this.file);
+    // Never wait on a lock, not even at open: a busy file drops rows instead of stalling the caller.
+    const db = new Database(this.file, { timeout: 0 });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      // Never wait on a lock inside the event loop: a busy log drops the batch instead.
-      db.pragma('busy_timeout = 0');
       db.exec(REQUESTS_DDL);
       const statement = db.prepare(
         `INSERT INTO requests (request_id, timestamp, as_of, user_id, endpoint, model_version, recommendations,

@@ -1,4 +1,4 @@
-import type { RequestLog } from '@recsys/core/logs/request-log';
+import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import type { Middleware } from 'koa';
 import { ApiError, errorStatus } from '../api/errors.ts';
 
@@ -18,7 +18,7 @@ const UNLOGGED = new Set(['/metrics', '/health', '/ready', '/openapi.json', '/do
  * Queues one request-log row per answered request (R20) after the answer is ready; the write happens later,
  * in the log's batch. `X-As-Of` (ISO-8601 or Unix seconds) is the event time a simulator replays at.
  */
-export function requestLogging(log: RequestLog | undefined): Middleware {
+export function requestLogging(log: RequestLogSink | undefined): Middleware {
   return async (ctx, next) => {
     if (!log || UNLOGGED.has(ctx.path)) return next();
     const started = performance.now();

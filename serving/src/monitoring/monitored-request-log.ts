@@ -1,4 +1,5 @@
-import { RequestLog, type RequestLogOptions, type RequestLogRow } from '@recsys/core/logs/request-log';
+import type { RequestLogOptions, RequestLogRow } from '@recsys/core/logs/request-log';
+import { ThreadedRequestLog } from '@recsys/core/logs/request-log-thread';
 import type { Registry } from 'prom-client';
 import type { ModelSlot } from '../model/slot.ts';
 import { createServingMonitor, rankableMovies, type ServingMonitor } from './monitor.ts';
@@ -7,7 +8,7 @@ import { createServingMonitor, rankableMovies, type ServingMonitor } from './mon
  * The request log that also feeds the serving monitor: every row it is handed (one per answered request) is
  * observed first, so the monitoring metrics see exactly what the log records, and serving needs no new hook.
  */
-export class MonitoredRequestLog extends RequestLog {
+export class MonitoredRequestLog extends ThreadedRequestLog {
   readonly monitor: ServingMonitor;
 
   constructor(options: RequestLogOptions, monitor: ServingMonitor) {
