@@ -26,6 +26,28 @@ export function commaList(value: string): string[] {
   return items;
 }
 
+/** Families to search, each with an optional budget of its own: `--models als:12,itemknn`. */
+export interface FamilyChoice {
+  names: string[];
+  budgets: Record<string, number>;
+}
+
+export const MODELS_HELP =
+  'comma-separated model families to search, each optionally with its own budget, e.g. als:12,itemknn (default: all)';
+
+export function familyList(value: string): FamilyChoice {
+  const choice: FamilyChoice = { names: [], budgets: {} };
+  for (const entry of commaList(value)) {
+    const [name, budget, extra] = entry.split(':');
+    if (extra !== undefined || name === '') {
+      throw new InvalidArgumentError(`expected family or family:budget, got ${JSON.stringify(entry)}`);
+    }
+    choice.names.push(name);
+    if (budget !== undefined) choice.budgets[name] = positiveInteger(budget);
+  }
+  return choice;
+}
+
 /** Prints `value` as one line of JSON on stdout (the `--json` contract: snake_case keys, one document). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -3,6 +3,7 @@ import { synthesize } from '@recsys/trainer/data/synth';
 import type { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger } from '../options.ts';
 import { progressReporter } from '../progress.ts';
+import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 
 /** `recsys data prepare` and `recsys data synth`. */
 export function registerData(program: Command): void {
@@ -10,7 +11,7 @@ export function registerData(program: Command): void {
     .command('data')
     .description('Prepare MovieLens for training, or synthesise MovieLens-shaped data with a known hidden model.');
 
-  data
+  const prepare = data
     .command('prepare')
     .description(
       'Read MovieLens (a local directory, or download ml-100k | ml-1m | ml-latest-small and verify its .md5), keep ratings >= 4, ' +
@@ -18,44 +19,41 @@ export function registerData(program: Command): void {
     )
     .requiredOption('--source <dir|name>', 'a MovieLens directory, or ml-100k | ml-1m | ml-latest-small to download')
     .requiredOption('--out <dir>', 'where to write the prepared dataset (replaced atomically)')
-    .option(
-      '--iterative',
-      'repeat the thresholds until no movie or user falls below them (not the protocol default)',
-      false,
-    )
-    .option('--json', 'print the summary as JSON on stdout', false)
-    .action(async (options: { source: string; out: string; iterative: boolean; json: boolean }) => {
-      const progress = progressReporter();
-      const manifest = await prepareDataset({
-        ...options,
-        onProgress: (p) =>
-          progress.update({ ...p, detail: p.stage === 'download' ? `${(p.done / 1e6).toFixed(1)} MB` : undefined }),
-      }).finally(progress.done);
-      const summary = {
-        layout: manifest.layout,
-        interactions: manifest.interactions,
-        users: manifest.users,
-        items: manifest.items,
-        test_users: manifest.test_users,
-        cutoffs: manifest.cutoffs,
-        fingerprint: manifest.fingerprint,
-      };
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
-        return;
-      }
-      const { train, validation, test } = manifest.interactions;
-      process.stdout.write(
-        [
-          `prepared ${manifest.layout} into ${options.out}`,
-          `  ${manifest.users} users × ${manifest.items} items`,
-          `  interactions: train ${train}, validation ${validation}, test ${test}`,
-          `  test users: ${manifest.test_users.warm} warm, ${manifest.test_users.cold} cold`,
-          `  cutoffs: validation ${manifest.cutoffs.validation}, test ${manifest.cutoffs.test}`,
-          `  fingerprint ${manifest.fingerprint}`,
-        ].join('\n') + '\n',
-      );
-    });
+    .option('--json', 'print the summary as JSON on stdout', false);
+  thresholdOptions(prepare).action(async (options: ThresholdFlags & { source: string; out: string; json: boolean }) => {
+    const progress = progressReporter();
+    const manifest = await prepareDataset({
+      source: options.source,
+      out: options.out,
+      thresholds: thresholdsFrom(options),
+      onProgress: (p) =>
+        progress.update({ ...p, detail: p.stage === 'download' ? `${(p.done / 1e6).toFixed(1)} MB` : undefined }),
+    }).finally(progress.done);
+    const summary = {
+      layout: manifest.layout,
+      interactions: manifest.interactions,
+      users: manifest.users,
+      items: manifest.items,
+      test_users: manifest.test_users,
+      cutoffs: manifest.cutoffs,
+      fingerprint: manifest.fingerprint,
+    };
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return;
+    }
+    const { train, validation, test } = manifest.interactions;
+    process.stdout.write(
+      [
+        `prepared ${manifest.layout} into ${options.out}`,
+        `  ${manifest.users} users × ${manifest.items} items`,
+        `  interactions: train ${train}, validation ${validation}, test ${test}`,
+        `  test users: ${manifest.test_users.warm} warm, ${manifest.test_users.cold} cold`,
+        `  cutoffs: validation ${manifest.cutoffs.validation}, test ${manifest.cutoffs.test}`,
+        `  fingerprint ${manifest.fingerprint}`,
+      ].join('\n') + '\n',
+    );
+  });
 
   data
     .command('synth')

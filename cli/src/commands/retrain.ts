@@ -1,16 +1,17 @@
 import { type RetrainOptions, type RetrainResult, retrain, trainCandidate } from '@recsys/trainer/retrain/retrain';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { commaList, positiveInteger, printJson } from '../options.ts';
+import { familyList, MODELS_HELP, positiveInteger, printJson } from '../options.ts';
 import {
   localPaths,
   type RetrainOverrides,
   readRecModelFile,
   retrainOptionsFromSpec,
 } from '../runtime/spec-options.ts';
+import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 import { decisionTable } from './promote.ts';
 
-interface RetrainFlags extends RetrainOverrides {
+interface RetrainFlags extends Omit<RetrainOverrides, 'thresholds'>, ThresholdFlags {
   file?: string;
   var: string;
   candidateOnly: boolean;
@@ -19,7 +20,7 @@ interface RetrainFlags extends RetrainOverrides {
 
 /** `recsys retrain`: one retraining run (R23) — ingest, merge, split, train, track, gate, promote or retain. */
 export function registerRetrain(program: Command): void {
-  program
+  const command = program
     .command('retrain')
     .description(
       'Ingest the interactions serving collected (its event logs), merge them with the base data, recompute the split, ' +
@@ -34,7 +35,7 @@ export function registerRetrain(program: Command): void {
     .option('--event-logs <dir>', 'the directory serving writes its event logs to')
     .option('--until <time>', 'use only base ratings before this ISO time (simulations start from the past)', parseTime)
     .option('--model <name>', `the model name in the store (default: the RecModel's name, else ${DEFAULT_MODEL_NAME})`)
-    .option('--models <families>', 'comma-separated model families to search (default: all)', commaList)
+    .option('--models <families>', MODELS_HELP, familyList)
     .option('--budget <n>', 'candidates tried per family on validation', positiveInteger)
     .option('--tracking-uri <url>', 'an MLflow server (default: RECSYS_TRACKING_URI, else embedded in the store)')
     .option(
@@ -42,20 +43,20 @@ export function registerRetrain(program: Command): void {
       'train and register the candidate but leave the gate to a later step (recsys up does)',
       false,
     )
-    .option('--json', 'print the result as JSON on stdout', false)
-    .action(async (flags: RetrainFlags) => {
-      const options = resolveOptions(flags);
-      const onProgress = (message: string) => process.stderr.write(`${message}\n`);
-      if (flags.candidateOnly) {
-        const candidate = await trainCandidate({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
-        if (flags.json) printJson(candidate);
-        else process.stdout.write(`candidate ${candidate.version} (${candidate.train.best}), not gated yet\n`);
-        return;
-      }
-      const result = await retrain({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
-      if (flags.json) printJson(retrainJson(result));
-      else process.stdout.write(retrainText(result));
-    });
+    .option('--json', 'print the result as JSON on stdout', false);
+  thresholdOptions(command).action(async (flags: RetrainFlags) => {
+    const options = resolveOptions(flags);
+    const onProgress = (message: string) => process.stderr.write(`${message}\n`);
+    if (flags.candidateOnly) {
+      const candidate = await trainCandidate({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
+      if (flags.json) printJson(candidate);
+      else process.stdout.write(`candidate ${candidate.version} (${candidate.train.best}), not gated yet\n`);
+      return;
+    }
+    const result = await retrain({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
+    if (flags.json) printJson(retrainJson(result));
+    else process.stdout.write(retrainText(result));
+  });
 }
 
 function resolveOptions(flags: RetrainFlags): RetrainOptions {
@@ -69,6 +70,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     models: flags.models,
     budget: flags.budget,
     trackingUri: flags.trackingUri,
+    thresholds: thresholdsFrom(flags),
   };
   if (flags.file) return retrainOptionsFromSpec(readRecModelFile(flags.file), localPaths(flags.var), overrides);
   const missing = (['source', 'store', 'workDir'] as const).filter((key) => flags[key] === undefined);
@@ -84,9 +86,11 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     workDir: flags.workDir!,
     store: flags.store!,
     modelName: flags.model ?? DEFAULT_MODEL_NAME,
-    families: flags.models,
+    families: flags.models?.names,
+    familyBudgets: flags.models?.budgets,
     budget: flags.budget,
     trackingUri: flags.trackingUri,
+    thresholds: overrides.thresholds,
   };
 }
 

@@ -1,12 +1,13 @@
 import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
 import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { commaList, positiveInteger, printJson } from '../options.ts';
+import { type FamilyChoice, familyList, MODELS_HELP, positiveInteger, printJson } from '../options.ts';
 import { progressReporter } from '../progress.ts';
+import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 
 /** `recsys train`: search on validation, refit, score test once, export the winner as a bundle (stage None). */
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description(
       'Search each model family on validation (fit on train), choose the best NDCG@10 among candidates with ' +
@@ -18,7 +19,7 @@ export function registerTrain(program: Command): void {
     )
     .requiredOption('--store <dir>', 'the artifact store: bundles and the model registry')
     .option('--model <name>', 'the model name in the store', DEFAULT_MODEL_NAME)
-    .option('--models <families>', 'comma-separated model families to search (default: all)', commaList)
+    .option('--models <families>', MODELS_HELP, familyList)
     .option('--budget <n>', 'candidates tried per family on validation', positiveInteger, DEFAULT_BUDGET)
     .option(
       '--min-coverage <share>',
@@ -30,68 +31,72 @@ export function registerTrain(program: Command): void {
       '--tracking-uri <url>',
       'an MLflow server to track with (default: RECSYS_TRACKING_URI, else embedded in the store)',
     )
-    .option('--json', 'print the result as JSON on stdout', false)
-    .action(
-      async (options: {
+    .option('--json', 'print the result as JSON on stdout', false);
+  thresholdOptions(command).action(
+    async (
+      options: ThresholdFlags & {
         data: string;
         store: string;
         model: string;
-        models?: string[];
+        models?: FamilyChoice;
         budget: number;
         minCoverage: number;
         trackingUri?: string;
         json: boolean;
-      }) => {
-        const progress = progressReporter();
-        const result = await train({
-          data: options.data,
-          store: options.store,
-          modelName: options.model,
-          families: options.models,
-          budget: options.budget,
-          selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
-          trackingUri: options.trackingUri,
-          onProgress: (event) => {
-            if (event.stage === 'search') {
-              progress.update({
-                stage: 'search',
-                done: event.done,
-                total: event.total,
-                detail: `${event.family} ${event.done}/${event.total}`,
-              });
-            } else {
-              progress.update({
-                stage: event.stage,
-                done: 1,
-                total: 1,
-                detail: 'family' in event ? event.family : event.message,
-              });
-            }
-          },
-        }).finally(progress.done);
-        if (result.tracking.error) {
-          process.stderr.write(
-            `recsys: the bundle is exported and registered, but the ${result.tracking.backend} tracker did not take the run: ${result.tracking.error}\n`,
-          );
-        }
-        if (options.json) {
-          printJson({
-            version: result.version,
-            bundle: result.bundle,
-            best: result.best,
-            tracking: result.tracking,
-            models: Object.fromEntries(
-              Object.entries(result.models).map(([name, m]) => [
-                name,
-                { params: m.params, validation: m.validation, test: m.test, cold: m.cold },
-              ]),
-            ),
-          });
-          return;
-        }
-        process.stdout.write(trainTable(result));
       },
-    );
+    ) => {
+      const progress = progressReporter();
+      const result = await train({
+        data: options.data,
+        store: options.store,
+        modelName: options.model,
+        families: options.models?.names,
+        familyBudgets: options.models?.budgets,
+        budget: options.budget,
+        selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
+        trackingUri: options.trackingUri,
+        thresholds: thresholdsFrom(options),
+        onProgress: (event) => {
+          if (event.stage === 'search') {
+            progress.update({
+              stage: 'search',
+              done: event.done,
+              total: event.total,
+              detail: `${event.family} ${event.done}/${event.total}`,
+            });
+          } else {
+            progress.update({
+              stage: event.stage,
+              done: 1,
+              total: 1,
+              detail: 'family' in event ? event.family : event.message,
+            });
+          }
+        },
+      }).finally(progress.done);
+      if (result.tracking.error) {
+        process.stderr.write(
+          `recsys: the bundle is exported and registered, but the ${result.tracking.backend} tracker did not take the run: ${result.tracking.error}\n`,
+        );
+      }
+      if (options.json) {
+        printJson({
+          version: result.version,
+          bundle: result.bundle,
+          best: result.best,
+          tracking: result.tracking,
+          models: Object.fromEntries(
+            Object.entries(result.models).map(([name, m]) => [
+              name,
+              { params: m.params, validation: m.validation, test: m.test, cold: m.cold },
+            ]),
+          ),
+        });
+        return;
+      }
+      process.stdout.write(trainTable(result));
+    },
+  );
 }
 
 const COLUMNS = ['ndcg@10', 'recall@20', 'hit_rate@10', 'mrr', 'coverage@100'] as const;

@@ -18,6 +18,7 @@ describe('the retrain a RecModel describes', () => {
       budget: 8,
       selection: { metric: 'ndcg@10', minCoverage: 0.5 },
       trackingUri: undefined,
+      thresholds: { positiveRating: 4, minUserPositives: 5, minItemPositives: 10, iterative: false },
     });
     expect(options.policy).toEqual(example.spec.promotion);
   });
@@ -25,10 +26,11 @@ describe('the retrain a RecModel describes', () => {
   it('lets command-line flags override the spec', () => {
     const options = retrainOptionsFromSpec(example, localPaths('/v'), {
       source: '/data/ml-100k',
-      models: ['popularity'],
+      models: { names: ['popularity'], budgets: {} },
       budget: 1,
       store: '/s',
       eventLogs: '/e',
+      thresholds: { minItemPositives: 3 },
     });
     expect(options).toMatchObject({
       source: '/data/ml-100k',
@@ -36,16 +38,20 @@ describe('the retrain a RecModel describes', () => {
       budget: 1,
       store: '/s',
       eventLogDir: '/e',
+      // One flag replaces one threshold; the others stay the spec's.
+      thresholds: { positiveRating: 4, minUserPositives: 5, minItemPositives: 3, iterative: false },
     });
   });
 
-  it('uses the mlflow tracking uri and a family budget above the global one', () => {
+  it('uses the mlflow tracking uri, and a family budget for that family only', () => {
     const spec = structuredClone(example);
     spec.spec.tracking = { backend: 'mlflow', uri: 'http://mlflow:5000' };
-    spec.spec.models = { families: [{ name: 'als', budget: 12 }], budget: 4 };
+    spec.spec.models = { families: [{ name: 'als', budget: 12 }, { name: 'itemknn' }], budget: 4 };
     expect(retrainOptionsFromSpec(spec, localPaths('v'))).toMatchObject({
       trackingUri: 'http://mlflow:5000',
-      budget: 12,
+      families: ['als', 'itemknn'],
+      budget: 4,
+      familyBudgets: { als: 12 },
     });
   });
 

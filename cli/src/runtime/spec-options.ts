@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
 import type { RecModel } from '@recsys/core/recmodel/types';
+import type { Thresholds } from '@recsys/trainer/data/protocol';
 import type { RetrainOptions } from '@recsys/trainer/retrain/retrain';
+import type { FamilyChoice } from '../options.ts';
 
 /** Where a local RecModel keeps its files, all under one directory (`var` by default, as `make start` uses). */
 export interface LocalPaths {
@@ -49,9 +51,11 @@ export interface RetrainOverrides {
   eventLogs?: string;
   until?: number;
   model?: string;
-  models?: string[];
+  models?: FamilyChoice;
   budget?: number;
   trackingUri?: string;
+  /** Flags replacing single thresholds of `spec.dataset`. */
+  thresholds?: Partial<Thresholds>;
 }
 
 /**
@@ -68,14 +72,32 @@ export function retrainOptionsFromSpec(
     source: overrides.source ?? spec.dataset.source,
     until: overrides.until,
     eventLogDir: overrides.eventLogs ?? spec.dataset.eventLogs ?? paths.serveLogs,
+    thresholds: { ...datasetThresholds(spec.dataset), ...overrides.thresholds },
     workDir: overrides.workDir ?? paths.workDir,
     store: overrides.store ?? paths.store,
     modelName: overrides.model ?? recModel.metadata.name,
-    families: overrides.models ?? spec.models.families.map((f) => f.name),
-    // One budget per search: a family's own budget raises it (train() takes one budget for every family).
-    budget: overrides.budget ?? Math.max(spec.models.budget, ...spec.models.families.map((f) => f.budget ?? 0)),
+    families: overrides.models?.names ?? spec.models.families.map((f) => f.name),
+    budget: overrides.budget ?? spec.models.budget,
+    familyBudgets: overrides.models?.budgets ?? specFamilyBudgets(spec.models),
     selection: { metric: 'ndcg@10', minCoverage: spec.selection.minCoverage },
     policy: spec.promotion,
     trackingUri: overrides.trackingUri ?? (spec.tracking.backend === 'mlflow' ? spec.tracking.uri : undefined),
   };
+}
+
+/** A RecModel's `spec.dataset` thresholds, as the trainer names them. */
+export function datasetThresholds(dataset: RecModel['spec']['dataset']): Thresholds {
+  return {
+    positiveRating: dataset.positiveRating,
+    minItemPositives: dataset.minItemPositives,
+    minUserPositives: dataset.minUserPositives,
+    iterative: dataset.iterative,
+  };
+}
+
+/** The families of `spec.models` that carry a budget of their own. */
+export function specFamilyBudgets(models: RecModel['spec']['models']): Record<string, number> {
+  const budgets: Record<string, number> = {};
+  for (const family of models.families) if (family.budget !== undefined) budgets[family.name] = family.budget;
+  return budgets;
 }

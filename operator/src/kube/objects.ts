@@ -87,7 +87,7 @@ export const TRAIN_SCRIPT = [
   'set -eu',
   'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
   'mkdir -p "$out"',
-  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" --json > "$out/train.json.partial"',
+  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS --json > "$out/train.json.partial"',
   'mv "$out/train.json.partial" "$out/train.json"',
   'sed -n \'s/^{"version":"\\([^"]*\\)".*"best":"\\([^"]*\\)".*/version=\\1 best=\\2/p\' "$out/train.json" > "$RECSYS_TERMINATION_LOG"',
 ].join('\n');
@@ -133,7 +133,13 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
             env: [
               ...jobPodEnv(recModel, config),
               { name: 'RECSYS_DATA', value: spec.dataset.source },
-              { name: 'RECSYS_FAMILIES', value: spec.models.families.map((f) => f.name).join(',') },
+              // family or family:budget (`recsys train --models`).
+              {
+                name: 'RECSYS_FAMILIES',
+                value: spec.models.families.map((f) => (f.budget ? `${f.name}:${f.budget}` : f.name)).join(','),
+              },
+              // Numbers and a flag the RecModel schema has validated, expanded unquoted into the train command.
+              { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
               { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
               { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
               // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
@@ -150,6 +156,17 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       },
     },
   };
+}
+
+/** `spec.dataset`'s thresholds as `recsys train` flags. */
+export function datasetFlags(dataset: RecModel['spec']['dataset']): string {
+  const flags = [
+    `--positive-rating ${dataset.positiveRating}`,
+    `--min-user-positives ${dataset.minUserPositives}`,
+    `--min-item-positives ${dataset.minItemPositives}`,
+  ];
+  if (dataset.iterative) flags.push('--iterative');
+  return flags.join(' ');
 }
 
 /** The trainer Job of one run: its name is the run's deterministic name, so creating it twice is a no-op. */

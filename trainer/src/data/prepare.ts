@@ -5,7 +5,7 @@ import { DataError } from './errors.ts';
 import { detectLayout } from './layout.ts';
 import { readMovies } from './movies.ts';
 import { writePrepared } from './prepared.ts';
-import { applyProtocol, POSITIVE_RATING } from './protocol.ts';
+import { applyProtocol, PROTOCOL_THRESHOLDS, type Thresholds } from './protocol.ts';
 import { readRatings } from './ratings.ts';
 
 export type PrepareStage = 'download' | 'read' | 'split' | 'write';
@@ -21,8 +21,8 @@ export interface PrepareOptions {
   /** A MovieLens directory, or the name of an official archive to download: ml-100k, ml-1m, ml-latest-small. */
   source: string;
   out: string;
-  /** Repeat the thresholds until stable (PROTOCOL.md step 2 is one pass; this is the documented option). */
-  iterative?: boolean;
+  /** Replaces the protocol's thresholds (PROTOCOL.md steps 1–2), e.g. from a RecModel's `spec.dataset`. */
+  thresholds?: Partial<Thresholds>;
   /** Download cache; defaults to ~/.cache/recsys/movielens. */
   cacheDir?: string;
   onProgress?: (progress: PrepareProgress) => void;
@@ -39,7 +39,8 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
     : path.resolve(options.source);
   const files = detectLayout(dir);
   const catalogue = readMovies(files);
-  const positives = readRatings(files.ratings, files.layout, POSITIVE_RATING, (done, total) =>
+  const thresholds = { ...PROTOCOL_THRESHOLDS, ...options.thresholds };
+  const positives = readRatings(files.ratings, files.layout, thresholds.positiveRating, (done, total) =>
     report({ stage: 'read', done: Math.min(done, total), total }),
   );
   for (let e = 0; e < positives.length; e++) {
@@ -54,7 +55,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
     }
   }
   report({ stage: 'split', done: 0, total: 1 });
-  const content = applyProtocol(positives, catalogue, { iterative: options.iterative });
+  const content = applyProtocol(positives, catalogue, thresholds);
   const { train, validation, test } = content.summary.interactions;
   if (train === 0 || validation === 0 || test === 0) {
     throw new DataError(

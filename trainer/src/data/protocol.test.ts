@@ -84,6 +84,26 @@ describe('PROTOCOL.md steps 1–3 on a hand-made case', () => {
     expect(summary.thresholds.iterative).toBe(true);
   });
 
+  it('applies other thresholds when given (a RecModel spec.dataset) and records them', () => {
+    const rows = handMade();
+    // Rating >= 3 brings in user 10 on B; movies need only 3 positives, so C stays; users need 2, so 11 stays.
+    const { data, summary } = applyProtocol(toRatings(rows), catalogueFor(rows), {
+      positiveRating: 3,
+      minItemPositives: 3,
+      minUserPositives: 2,
+    });
+    expect(Array.from(data.movieIds)).toEqual([5, 7, 9, 11, 12, 13, 14]);
+    expect(Array.from(data.userIds)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    // A 10 + B 11 + C 3 + D1–D4 4 × 11.
+    expect(data.events.user.length).toBe(68);
+    expect(summary.thresholds).toEqual({
+      min_item_positives: 3,
+      min_user_positives: 2,
+      positive_rating: 3,
+      iterative: false,
+    });
+  });
+
   it('sorts stably by time: equal timestamps keep file order', () => {
     const rows = handMade();
     // Reverse the file order of times but give every pair the same timestamp.

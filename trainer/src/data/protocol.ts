@@ -4,9 +4,22 @@ import { DataError } from './errors.ts';
 import type { Catalogue } from './movies.ts';
 import type { Ratings } from './ratings.ts';
 
-export const POSITIVE_RATING = 4;
-export const MIN_ITEM_POSITIVES = 10;
-export const MIN_USER_POSITIVES = 5;
+/** What counts as a positive and which movies and users stay (PROTOCOL.md steps 1–2; RecModel `spec.dataset`). */
+export interface Thresholds {
+  positiveRating: number;
+  minItemPositives: number;
+  minUserPositives: number;
+  /** Repeat the two filters until stable; the protocol makes one pass. */
+  iterative: boolean;
+}
+
+/** The protocol's values: the reference numbers in PROTOCOL.md are measured with these. */
+export const PROTOCOL_THRESHOLDS: Readonly<Thresholds> = {
+  positiveRating: 4,
+  minItemPositives: 10,
+  minUserPositives: 5,
+  iterative: false,
+};
 export const TRAIN_SHARE = 0.7;
 export const FIT_SHARE = 0.85;
 /** Trending = positives in the newest 15% of fit interactions (the same share as each held-out window). */
@@ -24,22 +37,24 @@ export interface PreparedContent {
 /**
  * PROTOCOL.md steps 1–3 on ratings in file order: positives (rating >= 4), then in ONE pass drop movies with
  * < 10 positives and then users with < 5 of what remains (`iterative` repeats until stable), then a stable sort
- * by time and the global 70/15/15 split by position. Dense indices follow ascending MovieLens ids.
+ * by time and the global 70/15/15 split by position. Dense indices follow ascending MovieLens ids. Other
+ * thresholds (a RecModel's `spec.dataset`) replace the protocol's; the manifest records the ones used.
  */
 export function applyProtocol(
   ratings: Ratings,
   catalogue: Catalogue,
-  options: { iterative?: boolean } = {},
+  given: Partial<Thresholds> = {},
 ): PreparedContent {
+  const thresholds = { ...PROTOCOL_THRESHOLDS, ...given };
   const keep = new Uint8Array(ratings.length);
-  for (let e = 0; e < ratings.length; e++) keep[e] = ratings.rating[e] >= POSITIVE_RATING ? 1 : 0;
-  applyThresholds(ratings, keep, options.iterative ?? false);
+  for (let e = 0; e < ratings.length; e++) keep[e] = ratings.rating[e] >= thresholds.positiveRating ? 1 : 0;
+  applyThresholds(ratings, keep, thresholds);
 
   const kept = new Uint32Array(countOnes(keep));
   for (let e = 0, k = 0; e < ratings.length; e++) if (keep[e]) kept[k++] = e;
   if (kept.length === 0) {
     throw new DataError(
-      `no interactions left after filtering (rating >= ${POSITIVE_RATING}, movies >= ${MIN_ITEM_POSITIVES} and users >= ${MIN_USER_POSITIVES} positives); expected a larger dataset`,
+      `no interactions left after filtering (rating >= ${thresholds.positiveRating}, movies >= ${thresholds.minItemPositives} and users >= ${thresholds.minUserPositives} positives); expected a larger dataset or lower thresholds`,
     );
   }
   // Ties keep file order: the comparator falls back to the row position.
@@ -101,17 +116,18 @@ export function applyProtocol(
       },
       test_users: testUsers(test, fit),
       thresholds: {
-        min_item_positives: MIN_ITEM_POSITIVES,
-        min_user_positives: MIN_USER_POSITIVES,
-        positive_rating: POSITIVE_RATING,
-        iterative: options.iterative ?? false,
+        min_item_positives: thresholds.minItemPositives,
+        min_user_positives: thresholds.minUserPositives,
+        positive_rating: thresholds.positiveRating,
+        iterative: thresholds.iterative,
       },
       genres: catalogue.genres,
     },
   };
 }
 
-function applyThresholds(ratings: Ratings, keep: Uint8Array, iterative: boolean): void {
+function applyThresholds(ratings: Ratings, keep: Uint8Array, thresholds: Thresholds): void {
+  const { minItemPositives, minUserPositives, iterative } = thresholds;
   const movieCount = new Uint32Array(maxOf(ratings.movie) + 1);
   const userCount = new Uint32Array(maxOf(ratings.user) + 1);
   for (;;) {
@@ -119,7 +135,7 @@ function applyThresholds(ratings: Ratings, keep: Uint8Array, iterative: boolean)
     movieCount.fill(0);
     for (let e = 0; e < keep.length; e++) if (keep[e]) movieCount[ratings.movie[e]]++;
     for (let e = 0; e < keep.length; e++) {
-      if (keep[e] && movieCount[ratings.movie[e]] < MIN_ITEM_POSITIVES) {
+      if (keep[e] && movieCount[ratings.movie[e]] < minItemPositives) {
         keep[e] = 0;
         dropped++;
       }
@@ -127,7 +143,7 @@ function applyThresholds(ratings: Ratings, keep: Uint8Array, iterative: boolean)
     userCount.fill(0);
     for (let e = 0; e < keep.length; e++) if (keep[e]) userCount[ratings.user[e]]++;
     for (let e = 0; e < keep.length; e++) {
-      if (keep[e] && userCount[ratings.user[e]] < MIN_USER_POSITIVES) {
+      if (keep[e] && userCount[ratings.user[e]] < minUserPositives) {
         keep[e] = 0;
         dropped++;
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '@recsys/core/bundle/crash';
@@ -8,6 +9,7 @@ import { catalogueFromBundle } from '@recsys/core/recommender/catalogue';
 import { type ArchiveName, fetchArchive, isArchiveName } from '../data/download.ts';
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
+import { PROTOCOL_THRESHOLDS, type Thresholds } from '../data/protocol.ts';
 import { openVersion } from '../promote/contender.ts';
 import { promote } from '../promote/promote.ts';
 import { Registry } from '../registry/registry.ts';
@@ -31,12 +33,15 @@ export interface RetrainOptions {
   until?: number;
   /** Where serving writes its event logs (`POST /interactions`); absent or empty means no new interactions. */
   eventLogDir?: string;
+  /** Thresholds replacing the protocol's (a RecModel's `spec.dataset`). */
+  thresholds?: Partial<Thresholds>;
   /** Scratch space of the retraining job: merged sources and prepared datasets, named by content. */
   workDir: string;
   store: string;
   modelName: string;
   families?: string[];
   budget?: number;
+  familyBudgets?: Record<string, number>;
   selection?: SelectionRule;
   policy?: PromotionPolicy;
   trackingUri?: string;
@@ -114,8 +119,13 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
   crashPoint('retrain:merged');
   const ingestSeconds = clock.lap();
 
-  const datasetDir = path.join(options.workDir, 'datasets', merged.digest.slice(0, 16));
-  if (!existsSync(path.join(datasetDir, MANIFEST_FILE))) await prepareDataset({ source: merged.dir, out: datasetDir });
+  // Named by content and thresholds: the same merged ratings prepared another way are another dataset.
+  const thresholds = { ...PROTOCOL_THRESHOLDS, ...options.thresholds };
+  const datasetKey = createHash('sha256').update(merged.digest).update(JSON.stringify(thresholds)).digest('hex');
+  const datasetDir = path.join(options.workDir, 'datasets', datasetKey.slice(0, 16));
+  if (!existsSync(path.join(datasetDir, MANIFEST_FILE))) {
+    await prepareDataset({ source: merged.dir, out: datasetDir, thresholds });
+  }
   const data = readPrepared(datasetDir);
   say(`prepared ${describe(data.manifest.interactions)}`);
   crashPoint('retrain:prepared');
@@ -129,6 +139,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
     modelName: options.modelName,
     families: options.families,
     budget: options.budget,
+    familyBudgets: options.familyBudgets,
     selection: options.selection,
     trackingUri: options.trackingUri,
     parentVersion: previous,

@@ -70,6 +70,24 @@ describe('recsys train', () => {
     expect(als.test['recall@20'] as number).toBeGreaterThan(1.5 * (popularity.test['recall@20'] as number));
   }, 120_000);
 
+  it('gives a family its own budget and the others the global one', async () => {
+    const result = await train({
+      data: prepared,
+      store: `${scratch.dir}/budgets`,
+      families: ['popularity', 'itemknn'],
+      budget: 3,
+      familyBudgets: { itemknn: 1 },
+    });
+    expect(result.models.itemknn.trials).toBe(1);
+    expect(result.models.popularity.trials).toBe(3);
+  }, 120_000);
+
+  it('refuses thresholds a prepared dataset was not prepared with, naming both', async () => {
+    await expect(
+      train({ data: prepared, store: `${scratch.dir}/thresholds`, thresholds: { minItemPositives: 3 } }),
+    ).rejects.toThrow(/was prepared with minItemPositives 10, not minItemPositives 3/);
+  });
+
   it('scores test once per fingerprint and configuration: a rerun reads the first score back', async () => {
     const again = await train({ data: prepared, store: `${scratch.dir}/store`, families: ['itemknn'], budget: 2 });
     const registry = Registry.open(`${scratch.dir}/store`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DatasetManifest, PreparedDataset } from '../data/dataset.ts';
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
+import type { Thresholds } from '../data/protocol.ts';
 import { evaluate } from '../evaluate/evaluate.ts';
 import { type FlatMetrics, sliceMetrics, warmMetrics } from '../evaluate/report.ts';
 import { Registry } from '../registry/registry.ts';
@@ -27,12 +28,16 @@ import { fitWindow, heldOutFor } from './window.ts';
 export interface TrainOptions {
   /** A prepared dataset directory, or a raw source `recsys data prepare` accepts (prepared into the store). */
   data: string;
+  /** For a raw source: thresholds replacing the protocol's. A prepared dataset must have been prepared with them. */
+  thresholds?: Partial<Thresholds>;
   store: string;
   modelName?: string;
   /** Family names; all of them when empty. */
   families?: string[];
   /** Candidates tried per family on validation. */
   budget?: number;
+  /** A family's own budget, replacing `budget` for it (a RecModel's `spec.models.families[].budget`). */
+  familyBudgets?: Record<string, number>;
   selection?: SelectionRule;
   parentVersion?: string | null;
   /** Where runs are tracked; by default the store's (embedded, or MLflow when RECSYS_TRACKING_URI is set). */
@@ -81,7 +86,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const budget = options.budget ?? DEFAULT_BUDGET;
   const rule = options.selection ?? DEFAULT_SELECTION;
   const families = familiesByName(options.families);
-  const data = await loadData(options.data, options.store, (message) => progress({ stage: 'data', message }));
+  const data = await loadData(options.data, options.store, options.thresholds ?? {}, (message) =>
+    progress({ stage: 'data', message }),
+  );
   const trainWindow = fitWindow(data, 'train');
   const refitWindow = fitWindow(data, 'fit');
 
@@ -99,7 +106,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const { trials, best } = await searchFamily(
       family,
       trainWindow,
-      budget,
+      options.familyBudgets?.[family.name] ?? budget,
       rule,
       trainColdStart,
       (trial, index, total) => progress({ stage: 'search', family: family.name, done: index + 1, total, trial }),
@@ -198,13 +205,39 @@ export function configKey(family: string, params: Params): string {
   return `${family}(${sorted.join(',')})`;
 }
 
-async function loadData(source: string, store: string, say: (message: string) => void): Promise<PreparedDataset> {
-  if (existsSync(path.join(source, MANIFEST_FILE))) return readPrepared(source);
+async function loadData(
+  source: string,
+  store: string,
+  thresholds: Partial<Thresholds>,
+  say: (message: string) => void,
+): Promise<PreparedDataset> {
+  if (existsSync(path.join(source, MANIFEST_FILE))) {
+    const data = readPrepared(source);
+    checkThresholds(source, data.manifest, thresholds);
+    return data;
+  }
   const out = path.join(store, 'datasets', path.basename(path.resolve(source)));
   say(`preparing ${source} into ${out}`);
-  const manifest: DatasetManifest = await prepareDataset({ source, out });
+  const manifest: DatasetManifest = await prepareDataset({ source, out, thresholds });
   say(
     `prepared ${manifest.interactions.train}/${manifest.interactions.validation}/${manifest.interactions.test} interactions`,
   );
   return readPrepared(out);
+}
+
+/** Thresholds given for an already prepared dataset must be the ones it was prepared with, not silently ignored. */
+function checkThresholds(dir: string, manifest: DatasetManifest, given: Partial<Thresholds>): void {
+  const used = manifest.thresholds;
+  const recorded: Thresholds = {
+    positiveRating: used.positive_rating,
+    minItemPositives: used.min_item_positives,
+    minUserPositives: used.min_user_positives,
+    iterative: used.iterative,
+  };
+  const differing = (Object.keys(given) as (keyof Thresholds)[]).filter((key) => given[key] !== recorded[key]);
+  if (differing.length > 0) {
+    throw new Error(
+      `${dir} was prepared with ${differing.map((key) => `${key} ${recorded[key]}`).join(', ')}, not ${differing.map((key) => `${key} ${given[key]}`).join(', ')}; prepare it again with those thresholds, or pass the raw source`,
+    );
+  }
 }
