@@ -19,7 +19,8 @@ export interface FactorModel {
 
 /**
  * Matrix factorisation scoring: user factors · item factors; similarity is cosine of item factors. Both dot
- * every item with one vector in the SIMD kernel (dot-kernel.ts), built on first use.
+ * every item with one vector in the SIMD kernel (dot-kernel.ts). The kernels are built with the scorer, so a
+ * server pays for them at load, not in its first requests.
  */
 export class FactorScorer implements Scorer {
   readonly kind = 'factors';
@@ -29,9 +30,10 @@ export class FactorScorer implements Scorer {
   /** Parameters the fold-in needs (regularisation, confidence …), kept in `scorer.json`. */
   readonly foldInParams: Record<string, unknown>;
   readonly #foldIn: FoldIn | undefined;
-  #itemKernel: DotKernel | undefined;
-  #unitKernel: DotKernel | undefined;
-  #unitItems: Float32Array | undefined;
+  readonly #itemKernel: DotKernel;
+  readonly #unitKernel: DotKernel;
+  /** Item factors scaled to unit length: the seeds' rows of the similarity query. */
+  readonly #unitItems: Float32Array;
 
   constructor(model: FactorModel, options: { foldIn?: FoldIn; foldInParams?: Record<string, unknown> } = {}) {
     const { factors, userFactors, itemFactors } = model;
@@ -45,6 +47,9 @@ export class FactorScorer implements Scorer {
     this.users = userFactors.length / factors;
     this.#foldIn = options.foldIn;
     this.foldInParams = options.foldInParams ?? {};
+    this.#itemKernel = new DotKernel(itemFactors, this.items, factors);
+    this.#unitItems = unitRows(itemFactors, this.items, factors);
+    this.#unitKernel = new DotKernel(this.#unitItems, this.items, factors);
   }
 
   scoreUser(user: number, out: Float32Array): void {
@@ -66,7 +71,7 @@ export class FactorScorer implements Scorer {
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
     checkOut(this, out);
     const { factors } = this.model;
-    const unit = this.#unitItemFactors();
+    const unit = this.#unitItems;
     const query = new Float32Array(factors);
     for (let s = 0; s < seeds.length; s++) {
       const seed = seeds[s];
@@ -75,7 +80,6 @@ export class FactorScorer implements Scorer {
       }
       for (let f = 0; f < factors; f++) query[f] += unit[seed * factors + f];
     }
-    this.#unitKernel ??= new DotKernel(unit, this.items, factors);
     this.#unitKernel.dotAll(query, out);
   }
 
@@ -102,22 +106,18 @@ export class FactorScorer implements Scorer {
 
   #scoreVector(user: Float32Array, out: Float32Array): void {
     checkOut(this, out);
-    this.#itemKernel ??= new DotKernel(this.model.itemFactors, this.items, this.model.factors);
     this.#itemKernel.dotAll(user, out);
   }
+}
 
-  #unitItemFactors(): Float32Array {
-    if (this.#unitItems) return this.#unitItems;
-    const { factors, itemFactors } = this.model;
-    const unit = new Float32Array(itemFactors.length);
-    for (let i = 0, base = 0; i < this.items; i++, base += factors) {
-      let norm = 0;
-      for (let f = 0; f < factors; f++) norm += itemFactors[base + f] * itemFactors[base + f];
-      // A zero vector (an item the model never saw) stays zero rather than dividing by zero.
-      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      for (let f = 0; f < factors; f++) unit[base + f] = itemFactors[base + f] * scale;
-    }
-    this.#unitItems = unit;
-    return unit;
+/** Each row scaled to unit length; a zero row (an item the model never saw) stays zero rather than NaN. */
+function unitRows(rows: Float32Array, count: number, width: number): Float32Array {
+  const unit = new Float32Array(rows.length);
+  for (let i = 0, base = 0; i < count; i++, base += width) {
+    let norm = 0;
+    for (let f = 0; f < width; f++) norm += rows[base + f] * rows[base + f];
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let f = 0; f < width; f++) unit[base + f] = rows[base + f] * scale;
   }
+  return unit;
 }
