@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { Batcher } from './batcher.ts';
 import type { RequestLogOptions, RequestLogRow, RequestLogSink } from './request-log.ts';
 import type { FromWriter, ToWriter } from './request-log-worker.ts';
 
@@ -16,11 +17,9 @@ export class ThreadedRequestLog implements RequestLogSink {
   readonly #options: Required<Pick<RequestLogOptions, 'flushIntervalMs' | 'batchSize' | 'maxPending'>> &
     Pick<RequestLogOptions, 'onWritten' | 'onDropped'>;
   readonly #worker: Worker;
-  #pending: RequestLogRow[] = [];
+  readonly #queue: Batcher<RequestLogRow>;
   /** Rows posted to the writer and not yet reported written or dropped. */
   #inFlight = 0;
-  #scheduled = false;
-  readonly #timer: NodeJS.Timeout;
   #failed: Error | undefined;
   #closing: Promise<void> | undefined;
 
@@ -37,13 +36,15 @@ export class ThreadedRequestLog implements RequestLogSink {
     this.#worker.on('exit', (code) => {
       if (!this.#closing) this.#fail(new Error(`request-log writer thread exited with code ${code}`));
     });
-    this.#timer = setInterval(() => this.flush(), this.#options.flushIntervalMs);
-    this.#timer.unref();
+    this.#queue = new Batcher((rows) => this.#send(rows), {
+      intervalMs: this.#options.flushIntervalMs,
+      batchSize: this.#options.batchSize,
+    });
   }
 
   /** Rows queued here or posted to the writer and not yet written. */
   get pending(): number {
-    return this.#pending.length + this.#inFlight;
+    return this.#queue.length + this.#inFlight;
   }
 
   append(row: RequestLogRow): void {
@@ -52,27 +53,18 @@ export class ThreadedRequestLog implements RequestLogSink {
       this.#options.onDropped?.(1, reason);
       return;
     }
-    this.#pending.push(row);
-    if (this.#pending.length >= this.#options.batchSize && !this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.#queue.push(row);
   }
 
   /** Posts every queued row to the writer now. */
   flush(): void {
-    this.#scheduled = false;
-    if (this.#pending.length === 0 || this.#failed) return;
-    const rows = this.#pending;
-    this.#pending = [];
-    this.#inFlight += rows.length;
-    this.#post({ type: 'rows', rows });
+    this.#queue.flush();
   }
 
   /** Posts what is queued, waits until the writer has written it and closed the file, then stops the thread. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      clearInterval(this.#timer);
+      this.#queue.stop();
       this.flush();
       if (this.#failed) return;
       const closed = new Promise<void>((resolve) => {
@@ -98,6 +90,15 @@ export class ThreadedRequestLog implements RequestLogSink {
     return this.#closing;
   }
 
+  #send(rows: RequestLogRow[]): void {
+    if (this.#failed) {
+      this.#options.onDropped?.(rows.length, this.#failed);
+      return;
+    }
+    this.#inFlight += rows.length;
+    this.#post({ type: 'rows', rows });
+  }
+
   #post(message: ToWriter): void {
     try {
       this.#worker.postMessage(message);
@@ -120,9 +121,8 @@ export class ThreadedRequestLog implements RequestLogSink {
   #fail(err: Error): void {
     if (this.#failed) return;
     this.#failed = err;
-    const lost = this.#inFlight + this.#pending.length;
+    const lost = this.#inFlight + this.#queue.take().length;
     this.#inFlight = 0;
-    this.#pending = [];
     if (lost > 0) this.#options.onDropped?.(lost, err);
   }
 }

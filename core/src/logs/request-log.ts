@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { Batcher } from './batcher.ts';
 
 /** One row per answered request (R20). Times are epoch milliseconds. */
 export interface RequestLogRow {
@@ -59,19 +60,17 @@ const DAY_MS = 86_400_000;
 
 /**
  * The request log in the calling thread: rows queue in memory and are written in one transaction per batch,
- * from a timer or setImmediate, never inside a request. Serving runs it in a writer thread
- * (ThreadedRequestLog); tools and tests that write a log file directly use it as it is. A log that cannot be opened or written drops rows and says so through
- * `onDropped`; requests never fail because of it.
+ * from a timer or setImmediate, never inside a request. Serving runs it on a writer thread (ThreadedRequestLog);
+ * tools and tests that write a log file directly use it as it is. A log that cannot be opened or written drops
+ * rows and says so through `onDropped`; requests never fail because of it.
  */
 export class RequestLog implements RequestLogSink {
   readonly file: string;
   readonly #options: Required<Omit<RequestLogOptions, 'onWritten' | 'onDropped'>> &
     Pick<RequestLogOptions, 'onWritten' | 'onDropped'>;
+  readonly #queue: Batcher<RequestLogRow>;
   #db: Database.Database | undefined;
   #insert: ((rows: RequestLogRow[]) => void) | undefined;
-  #pending: RequestLogRow[] = [];
-  #scheduled = false;
-  #timer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
   #openError: unknown;
   #closed = false;
@@ -89,8 +88,10 @@ export class RequestLog implements RequestLogSink {
         `serving: request log ${this.file} cannot be opened (${(err as Error).message}); rows will be dropped\n`,
       );
     }
-    this.#timer = setInterval(() => this.flush(), this.#options.flushIntervalMs);
-    this.#timer.unref();
+    this.#queue = new Batcher((rows) => this.#write(rows), {
+      intervalMs: this.#options.flushIntervalMs,
+      batchSize: this.#options.batchSize,
+    });
     this.#pruneTimer = setInterval(() => this.prune(), 3_600_000);
     this.#pruneTimer.unref();
   }
@@ -101,37 +102,20 @@ export class RequestLog implements RequestLogSink {
   }
 
   get pending(): number {
-    return this.#pending.length;
+    return this.#queue.length;
   }
 
   append(row: RequestLogRow): void {
-    if (this.#closed || this.#pending.length >= this.#options.maxPending) {
+    if (this.#closed || this.#queue.length >= this.#options.maxPending) {
       this.#options.onDropped?.(1, new Error('request log is closed or its queue is full'));
       return;
     }
-    this.#pending.push(row);
-    if (this.#pending.length >= this.#options.batchSize && !this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.#queue.push(row);
   }
 
   /** Writes every queued row now; on failure the batch is dropped and counted. */
   flush(): void {
-    this.#scheduled = false;
-    if (this.#pending.length === 0) return;
-    const batch = this.#pending;
-    this.#pending = [];
-    if (!this.#insert) {
-      this.#options.onDropped?.(batch.length, this.#openError);
-      return;
-    }
-    try {
-      this.#insert(batch);
-      this.#options.onWritten?.(batch.length);
-    } catch (err) {
-      this.#options.onDropped?.(batch.length, err);
-    }
+    this.#queue.flush();
   }
 
   /** Deletes rows past the retention window; returns how many went. */
@@ -147,7 +131,7 @@ export class RequestLog implements RequestLogSink {
 
   close(): void {
     if (this.#closed) return;
-    clearInterval(this.#timer);
+    this.#queue.stop();
     clearInterval(this.#pruneTimer);
     this.flush();
     this.#closed = true;
@@ -158,6 +142,19 @@ export class RequestLog implements RequestLogSink {
     }
     this.#db = undefined;
     this.#insert = undefined;
+  }
+
+  #write(batch: RequestLogRow[]): void {
+    if (!this.#insert) {
+      this.#options.onDropped?.(batch.length, this.#openError);
+      return;
+    }
+    try {
+      this.#insert(batch);
+      this.#options.onWritten?.(batch.length);
+    } catch (err) {
+      this.#options.onDropped?.(batch.length, err);
+    }
   }
 
   #open(): void {
