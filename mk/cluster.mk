@@ -15,9 +15,9 @@ kind-up:
 
 ## images: build the four images and load them into the kind cluster
 images:
-	docker build -f trainer/Dockerfile -t $(IMAGE_PREFIX)/trainer:$(IMAGE_TAG) .
-	docker build -f serving/Dockerfile -t $(IMAGE_PREFIX)/serving:$(IMAGE_TAG) .
-	docker build -f operator/Dockerfile -t $(IMAGE_PREFIX)/operator:$(IMAGE_TAG) .
+	docker build -f docker/Dockerfile --target trainer -t $(IMAGE_PREFIX)/trainer:$(IMAGE_TAG) .
+	docker build -f docker/Dockerfile --target serving -t $(IMAGE_PREFIX)/serving:$(IMAGE_TAG) .
+	docker build -f docker/Dockerfile --target operator -t $(IMAGE_PREFIX)/operator:$(IMAGE_TAG) .
 	docker build -f frontend-astro/Dockerfile -t $(IMAGE_PREFIX)/frontend:$(IMAGE_TAG) .
 	for image in trainer serving operator frontend; do kind load docker-image $(IMAGE_PREFIX)/$$image:$(IMAGE_TAG) --name $(KIND_CLUSTER); done
 

@@ -50,6 +50,27 @@ export function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
+/**
+ * The stages of the image `docker build --target <target>` makes: the target last, flattened with the stages it
+ * is built FROM (their instructions first, as the image has them), so the final-stage rules see what the image
+ * inherits. Without a target, the file's stages as they are (the image is the last one).
+ */
+export function targetStages(stages: Stage[], target?: string): Stage[] {
+  if (target === undefined) return stages;
+  const byName = new Map(stages.flatMap((s) => (s.name ? [[s.name, s] as const] : [])));
+  const stage = byName.get(target);
+  if (!stage) throw new Error(`no stage named ${target}; the named stages are ${[...byName.keys()].join(', ')}`);
+  const chain: Stage[] = [];
+  for (let s: Stage | undefined = stage; s; s = byName.get(s.from)) {
+    if (chain.includes(s))
+      throw new Error(`stage ${s.name} is built FROM itself through ${chain.map((c) => c.name).join(' <- ')}`);
+    chain.unshift(s);
+  }
+  const flattened: Stage = { from: chain[0]!.from, name: target, instructions: chain.flatMap((s) => s.instructions) };
+  // Every stage stays for the per-stage rules (pinned bases, secrets); the flattened image is the final one.
+  return [...stages, flattened];
+}
+
 export function readDockerfile(file: string): Stage[] {
   return parseDockerfile(readFileSync(file, 'utf8'));
 }
