@@ -19,8 +19,9 @@ export interface FactorModel {
 
 /**
  * Matrix factorisation scoring: user factors · item factors; similarity is cosine of item factors. Both dot
- * every item with one vector in the SIMD kernel (dot-kernel.ts). The kernels are built with the scorer, so a
- * server pays for them at load, not in its first requests.
+ * every item with one vector in the SIMD kernel (dot-kernel.ts), over one copy of the item factors: cosine is
+ * the dot product scaled by each item's inverse norm, so /recommend and /similar share what the cache holds.
+ * The kernel is built with the scorer, so a server pays for it at load, not in its first requests.
  */
 export class FactorScorer implements Scorer {
   readonly kind = 'factors';
@@ -31,9 +32,8 @@ export class FactorScorer implements Scorer {
   readonly foldInParams: Record<string, unknown>;
   readonly #foldIn: FoldIn | undefined;
   readonly #itemKernel: DotKernel;
-  readonly #unitKernel: DotKernel;
-  /** Item factors scaled to unit length: the seeds' rows of the similarity query. */
-  readonly #unitItems: Float32Array;
+  /** 1 / |item factors| per item; 0 for a zero row (an item the model never saw), whose cosine stays 0. */
+  readonly #inverseNorms: Float32Array;
 
   constructor(model: FactorModel, options: { foldIn?: FoldIn; foldInParams?: Record<string, unknown> } = {}) {
     const { factors, userFactors, itemFactors } = model;
@@ -48,8 +48,7 @@ export class FactorScorer implements Scorer {
     this.#foldIn = options.foldIn;
     this.foldInParams = options.foldInParams ?? {};
     this.#itemKernel = new DotKernel(itemFactors, this.items, factors);
-    this.#unitItems = unitRows(itemFactors, this.items, factors);
-    this.#unitKernel = new DotKernel(this.#unitItems, this.items, factors);
+    this.#inverseNorms = inverseNorms(itemFactors, this.items, factors);
   }
 
   scoreUser(user: number, out: Float32Array): void {
@@ -70,17 +69,19 @@ export class FactorScorer implements Scorer {
   /** Sum over seeds of cosine(seed, item): the dot product with the sum of the seeds' unit vectors. */
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
     checkOut(this, out);
-    const { factors } = this.model;
-    const unit = this.#unitItems;
+    const { factors, itemFactors } = this.model;
     const query = new Float32Array(factors);
     for (let s = 0; s < seeds.length; s++) {
       const seed = seeds[s];
       if (seed >= this.items) {
         throw new RangeError(`factor scorer: item index ${seed} is outside the catalogue (0..${this.items - 1})`);
       }
-      for (let f = 0; f < factors; f++) query[f] += unit[seed * factors + f];
+      const scale = this.#inverseNorms[seed];
+      for (let f = 0; f < factors; f++) query[f] += itemFactors[seed * factors + f] * scale;
     }
-    this.#unitKernel.dotAll(query, out);
+    this.#itemKernel.dotAll(query, out);
+    const inverse = this.#inverseNorms;
+    for (let i = 0; i < out.length; i++) out[i] *= inverse[i];
   }
 
   bundleFiles(): ScorerFiles {
@@ -110,14 +111,13 @@ export class FactorScorer implements Scorer {
   }
 }
 
-/** Each row scaled to unit length; a zero row (an item the model never saw) stays zero rather than NaN. */
-function unitRows(rows: Float32Array, count: number, width: number): Float32Array {
-  const unit = new Float32Array(rows.length);
+/** 1 / |row| for each row; 0 for a zero row rather than Infinity. */
+function inverseNorms(rows: Float32Array, count: number, width: number): Float32Array {
+  const inverse = new Float32Array(count);
   for (let i = 0, base = 0; i < count; i++, base += width) {
     let norm = 0;
     for (let f = 0; f < width; f++) norm += rows[base + f] * rows[base + f];
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let f = 0; f < width; f++) unit[base + f] = rows[base + f] * scale;
+    inverse[i] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   }
-  return unit;
+  return inverse;
 }
