@@ -9,7 +9,7 @@ import { kubeBinaries } from '../testing/kube-binaries.ts';
 import { finishJob, markDeploymentReady, recsysShim, runJobPod } from '../testing/kubelet.ts';
 import { type ManagedProcess, startProcess } from '../testing/managed-process.ts';
 import { installRecModelCrd } from '../testing/recmodel-crd.ts';
-import { CRONJOB_SCHEDULED_ANNOTATION, gateJobName, retrainCronJobName, servingName } from './names.ts';
+import { CRONJOB_SCHEDULED_ANNOTATION, frontendName, gateJobName, retrainCronJobName, servingName } from './names.ts';
 
 const binaries = kubeBinaries();
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -340,6 +340,35 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect((await recModel()).status.productionVersion).toBe(production);
   });
 
+  it('runs the site while spec.frontend.enabled, pointed at the serving Service, and scales it to zero when not', async () => {
+    const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${frontendName('movies')}`;
+    const site = await waitFor(async () => {
+      const d = await get(path);
+      expect(d.spec.replicas).toBe(1);
+      return d;
+    });
+    const container = site.spec.template.spec.containers[0];
+    expect(container.image).toBe('ghcr.io/recsys-dev/frontend:0.1.0');
+    expect(container.env).toContainEqual({ name: 'RECSYS_API_URL', value: `http://${servingName('movies')}:8000` });
+    await get(`/api/v1/namespaces/${namespace}/services/${frontendName('movies')}`);
+
+    const toggle = (enabled: boolean) =>
+      server.kubectl([
+        'patch',
+        'recmodel',
+        'movies',
+        '-n',
+        namespace,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { frontend: { enabled } } }),
+      ]);
+    expect((await toggle(false)).code).toBe(0);
+    await waitFor(async () => expect((await get(path)).spec.replicas).toBe(0));
+    expect((await toggle(true)).code).toBe(0);
+    await waitFor(async () => expect((await get(path)).spec.replicas).toBe(1));
+  });
+
   it('on delete, the finalizer removes the schedules and lets the RecModel go', async () => {
     const deleted = await server.kubectl(['delete', 'recmodel', 'movies', '-n', namespace, '--wait=false']);
     expect(deleted.code, deleted.stderr).toBe(0);
@@ -375,9 +404,13 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       ),
     );
     expect(granted.filter((permission) => !used.has(permission))).toEqual([]);
-    // Level-triggered but not chatty: one Deployment patch per promotion that changed the version (two).
+    // Level-triggered but not chatty: one serving Deployment patch per promotion that changed the version (two),
+    // and one site Deployment patch per frontend toggle (two).
     const patches = (resource: string) => mine.filter((e) => e.verb === 'patch' && e.objectRef?.resource === resource);
-    expect(patches('deployments')).toHaveLength(2);
+    const deploymentPatches = (name: string) => patches('deployments').filter((e) => e.objectRef?.name === name);
+    expect(deploymentPatches(servingName('movies'))).toHaveLength(2);
+    expect(deploymentPatches(frontendName('movies'))).toHaveLength(2);
+    expect(patches('deployments')).toHaveLength(4);
     expect(patches('cronjobs').length).toBeLessThanOrEqual(2);
   });
 });
