@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { readLocalState } from '@recsys/core/recmodel/local-state';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
+import { freePort } from '@recsys/core/testing/ports';
 import { syntheticDataset } from '@recsys/trainer/testing/synthetic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SITE_ENTRY } from './local-runtime.ts';
@@ -17,17 +17,6 @@ let specFile: string;
 let output = '';
 let apiPort: number;
 let sitePort: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

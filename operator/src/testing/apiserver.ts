@@ -3,11 +3,12 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@recsys/core/testing/ports';
 import { type AuditEvent, readAuditEvents, writeAuditPolicy } from './audit.ts';
 import { type KubeBinaries, kubeBinaries } from './kube-binaries.ts';
 import { type KubeRequestOptions, type KubeResponse, kubeRequest } from './kube-request.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { freePort, type ManagedProcess, startProcess, waitUntil } from './managed-process.ts';
+import { type ManagedProcess, startProcess, waitUntil } from './managed-process.ts';
 
 export interface TestApiServerOptions {
   /** Write an audit log of every client request at Metadata level (see audit.ts). */

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 
 /** A server process started by a test, its output kept in a log file for when it fails. */
 export interface ManagedProcess {
@@ -58,20 +57,6 @@ export function startProcess(name: string, command: string, args: string[], logF
       clearTimeout(timer);
     },
   };
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Polls check until it returns true; fails early when the process exits, or after timeoutMs. */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '@recsys/core/testing/ports';
 
 export const PROMETHEUS = process.env.RECSYS_PROMETHEUS ?? '/usr/bin/prometheus';
 
@@ -11,17 +11,6 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
   /** GET /api/v1/<path>; throws unless Prometheus answers status "success". */
   api<T>(apiPath: string, params?: Record<string, string>): Promise<T>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A real Prometheus on 127.0.0.1 scraping one target every second, with its TSDB under `dir`. */

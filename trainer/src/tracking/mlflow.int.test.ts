@@ -2,11 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '@recsys/core/testing/fixtures';
+import { freePort } from '@recsys/core/testing/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackerContract } from './contract.ts';
 import { createTracker } from './index.ts';
 import type { MlflowTracker } from './mlflow.ts';
-import { freePort, type MlflowServer, mlflowBin, startMlflowServer } from './testing/mlflow-server.ts';
+import { type MlflowServer, mlflowBin, startMlflowServer } from './testing/mlflow-server.ts';
 
 interface RestVersion {
   model_version: {

@@ -1,8 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { repoRoot } from '@recsys/core/testing/fixtures';
+import { freePort } from '@recsys/core/testing/ports';
 
 /**
  * The venv's bin directory from scripts/mlflow-env.sh (which installs MLflow on first use), or undefined when
@@ -22,18 +22,6 @@ export function mlflowBin(): string | undefined {
     }
     return undefined;
   }
-}
-
-/** A port nothing listens on right now (the OS picks it, then it is released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface MlflowServer {
