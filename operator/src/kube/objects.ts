@@ -114,8 +114,15 @@ function jobPodEnv(recModel: RecModel, config: WorkloadConfig): Manifest[] {
   ];
 }
 
-function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: Record<string, string>): Manifest {
-  const { spec } = recModel;
+/**
+ * A run's Job: one try (`backoffLimit: 0`, the operator decides what a failure means), kept a week, one container
+ * running `script` in the trainer image with the run's environment and the artifact volume.
+ */
+function runJobSpec(
+  config: WorkloadConfig,
+  podLabels: Record<string, string>,
+  container: { name: string; script: string; env: Manifest[]; requests: { cpu: string; memory: string } },
+): Manifest {
   return {
     backoffLimit: 0,
     ttlSecondsAfterFinished: 7 * 24 * 3600,
@@ -127,27 +134,11 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
         volumes: volumes(config),
         containers: [
           {
-            name: 'trainer',
+            name: container.name,
             image: config.trainerImage,
-            command: ['sh', '-c', TRAIN_SCRIPT],
-            env: [
-              ...jobPodEnv(recModel, config),
-              { name: 'RECSYS_DATA', value: spec.dataset.source },
-              // family or family:budget (`recsys train --models`).
-              {
-                name: 'RECSYS_FAMILIES',
-                value: spec.models.families.map((f) => (f.budget ? `${f.name}:${f.budget}` : f.name)).join(','),
-              },
-              // Numbers and a flag the RecModel schema has validated, expanded unquoted into the train command.
-              { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
-              { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
-              { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
-              // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
-              ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
-                ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
-                : []),
-            ],
-            resources: { requests: { cpu: '1', memory: '1Gi' } },
+            command: ['sh', '-c', container.script],
+            env: container.env,
+            resources: { requests: container.requests },
             terminationMessagePolicy: 'File',
             securityContext: containerSecurity,
             volumeMounts: volumeMounts(config),
@@ -156,6 +147,32 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       },
     },
   };
+}
+
+function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: Record<string, string>): Manifest {
+  const { spec } = recModel;
+  return runJobSpec(config, podLabels, {
+    name: 'trainer',
+    script: TRAIN_SCRIPT,
+    env: [
+      ...jobPodEnv(recModel, config),
+      { name: 'RECSYS_DATA', value: spec.dataset.source },
+      // family or family:budget (`recsys train --models`).
+      {
+        name: 'RECSYS_FAMILIES',
+        value: spec.models.families.map((f) => (f.budget ? `${f.name}:${f.budget}` : f.name)).join(','),
+      },
+      // Numbers and a flag the RecModel schema has validated, expanded unquoted into the train command.
+      { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
+      { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
+      { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
+      // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
+      ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
+        ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
+        : []),
+    ],
+    requests: { cpu: '1', memory: '1Gi' },
+  });
 }
 
 /** `spec.dataset`'s thresholds as `recsys train` flags. */
@@ -197,34 +214,16 @@ export function gateJob(
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: metadata(recModel, name, 'gate', { [RUN_LABEL]: runName }),
-    spec: {
-      backoffLimit: 0,
-      ttlSecondsAfterFinished: 7 * 24 * 3600,
-      template: {
-        metadata: { labels: runLabels },
-        spec: {
-          restartPolicy: 'Never',
-          securityContext: podSecurity,
-          volumes: volumes(config),
-          containers: [
-            {
-              name: 'gate',
-              image: config.trainerImage,
-              command: ['sh', '-c', GATE_SCRIPT],
-              env: [
-                ...jobPodEnv(recModel, config),
-                { name: 'RECSYS_CANDIDATE', value: candidateVersion },
-                { name: 'RECSYS_POLICY', value: JSON.stringify(policy) },
-              ],
-              resources: { requests: { cpu: '500m', memory: '512Mi' } },
-              terminationMessagePolicy: 'File',
-              securityContext: containerSecurity,
-              volumeMounts: volumeMounts(config),
-            },
-          ],
-        },
-      },
-    },
+    spec: runJobSpec(config, runLabels, {
+      name: 'gate',
+      script: GATE_SCRIPT,
+      env: [
+        ...jobPodEnv(recModel, config),
+        { name: 'RECSYS_CANDIDATE', value: candidateVersion },
+        { name: 'RECSYS_POLICY', value: JSON.stringify(policy) },
+      ],
+      requests: { cpu: '500m', memory: '512Mi' },
+    }),
   };
 }
 
