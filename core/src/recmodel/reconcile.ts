@@ -176,6 +176,16 @@ export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileRe
     } else if (!decided && run.candidate) {
       const candidate = run.candidate.version;
       const gate = run.gate;
+      // The run trained a candidate: true while its gate runs and once it has decided.
+      const trainedConditions = () => {
+        condition({
+          type: 'Trained',
+          status: 'True',
+          reason: 'TrainingSucceeded',
+          message: `run ${run.name} trained ${candidate}`,
+        });
+        condition({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'the last run succeeded' });
+      };
       if (!gate || gate.phase === 'Running') {
         busy = true;
         if (!gate) {
@@ -190,13 +200,7 @@ export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileRe
         if (previous.stagingVersion !== candidate)
           event('Normal', 'Trained', `run ${run.name} trained candidate ${candidate}; evaluating the promotion gate`);
         status.stagingVersion = candidate;
-        condition({
-          type: 'Trained',
-          status: 'True',
-          reason: 'TrainingSucceeded',
-          message: `run ${run.name} trained ${candidate}`,
-        });
-        condition({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'the last run succeeded' });
+        trainedConditions();
         condition({
           type: 'Progressing',
           status: 'True',
@@ -206,13 +210,7 @@ export function reconcile(recModel: RecModel, world: ObservedWorld): ReconcileRe
       } else if (gate.phase === 'Decided') {
         const { decision } = gate;
         const entry = historyEntry(training, run.name, candidate, decision, now);
-        condition({
-          type: 'Trained',
-          status: 'True',
-          reason: 'TrainingSucceeded',
-          message: `run ${run.name} trained ${candidate}`,
-        });
-        condition({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'the last run succeeded' });
+        trainedConditions();
         status.stagingVersion = undefined;
         if (decision.verdict === 'promote') {
           actions.push({
