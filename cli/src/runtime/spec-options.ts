@@ -79,7 +79,7 @@ export function retrainOptionsFromSpec(
     families: overrides.models?.names ?? spec.models.families.map((f) => f.name),
     budget: overrides.budget ?? spec.models.budget,
     familyBudgets: overrides.models?.budgets ?? specFamilyBudgets(spec.models),
-    selection: { metric: 'ndcg@10', minCoverage: spec.selection.minCoverage },
+    selection: { metric: 'ndcg@10', minCoverage: spec.selection.minCoverage, maxJaccard: spec.selection.maxJaccard },
     policy: spec.promotion,
     trackingUri: overrides.trackingUri ?? (spec.tracking.backend === 'mlflow' ? spec.tracking.uri : undefined),
   };

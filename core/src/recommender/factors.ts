@@ -1,4 +1,5 @@
 import { tensor } from '../bundle/file-codec.ts';
+import { type Csr, rowIndices, rowLength } from '../csr.ts';
 import { DotKernel } from './dot-kernel.ts';
 import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
 
@@ -83,6 +84,20 @@ export class FactorScorer implements Scorer {
     this.#itemKernel.dotAll(query, out);
     const inverse = this.#inverseNorms;
     for (let i = 0; i < out.length; i++) out[i] *= inverse[i];
+  }
+
+  /** Every user of `history` folded in from their whole row against the fitted item factors (zero when empty). */
+  withHistory(history: Csr): FactorScorer {
+    const foldIn = this.#foldIn;
+    if (!foldIn) {
+      throw new Error('factor scorer: no fold-in solver was given, so it cannot take in a longer history');
+    }
+    const { factors, itemFactors } = this.model;
+    const userFactors = new Float32Array(history.rows * factors);
+    for (let user = 0; user < history.rows; user++) {
+      if (rowLength(history, user) > 0) userFactors.set(foldIn(rowIndices(history, user)), user * factors);
+    }
+    return new FactorScorer({ factors, userFactors, itemFactors }, { foldIn, foldInParams: this.foldInParams });
   }
 
   bundleFiles(): ScorerFiles {

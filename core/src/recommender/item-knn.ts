@@ -67,6 +67,10 @@ export class ItemKnnScorer implements Scorer {
     this.scoreFromLiked(seeds, out);
   }
 
+  withHistory(history: Csr): ItemKnnScorer {
+    return new ItemKnnScorer(this.neighbours, history, this.params);
+  }
+
   bundleFiles(): ScorerFiles {
     const { indptr, indices, similarities } = this.neighbours;
     return {

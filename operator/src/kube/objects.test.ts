@@ -42,7 +42,9 @@ describe('owned objects', () => {
         .map((e: Manifest) => [e.name, e.value ?? e.valueFrom]),
     );
     expect(env.RECSYS_DATA).toBe('/artifacts/data/ml-100k');
-    expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend');
+    expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend,ease_active_trend');
+    expect(env.RECSYS_BUDGET_FLAGS).toBe('');
+    expect(env.RECSYS_MAX_JACCARD).toBe('0.1');
     expect(env.RECSYS_DATASET_FLAGS).toBe('--positive-rating 4 --min-user-positives 5 --min-item-positives 10');
     expect(env.RECSYS_RUN).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
   });
@@ -50,12 +52,14 @@ describe('owned objects', () => {
   it("passes a family's own budget and the RecModel's dataset thresholds to recsys train", () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];
+    custom.spec.models.budget = 4;
     custom.spec.dataset = { ...custom.spec.dataset, positiveRating: 3.5, minItemPositives: 3, iterative: true };
     const job = trainerJob(custom, config, 'run', 'spec');
     const env = Object.fromEntries(
       containers(job.spec.template).flatMap((c) => c.env.map((e: Manifest) => [e.name, e.value])),
     );
     expect(env.RECSYS_FAMILIES).toBe('als:12,itemknn');
+    expect(env.RECSYS_BUDGET_FLAGS).toBe('--budget 4');
     expect(env.RECSYS_DATASET_FLAGS).toBe(
       '--positive-rating 3.5 --min-user-positives 5 --min-item-positives 3 --iterative',
     );

@@ -87,7 +87,7 @@ export const TRAIN_SCRIPT = [
   'set -eu',
   'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
   'mkdir -p "$out"',
-  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS --json > "$out/train.json.partial"',
+  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" $RECSYS_BUDGET_FLAGS --min-coverage "$RECSYS_MIN_COVERAGE" --max-jaccard "$RECSYS_MAX_JACCARD" $RECSYS_DATASET_FLAGS --json > "$out/train.json.partial"',
   'mv "$out/train.json.partial" "$out/train.json"',
   'sed -n \'s/^{"version":"\\([^"]*\\)".*"best":"\\([^"]*\\)".*/version=\\1 best=\\2/p\' "$out/train.json" > "$RECSYS_TERMINATION_LOG"',
 ].join('\n');
@@ -164,8 +164,13 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       },
       // Numbers and a flag the RecModel schema has validated, expanded unquoted into the train command.
       { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
-      { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
+      // Empty without spec.models.budget: each family then tries its own default number of candidates.
+      {
+        name: 'RECSYS_BUDGET_FLAGS',
+        value: spec.models.budget === undefined ? '' : `--budget ${spec.models.budget}`,
+      },
       { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
+      { name: 'RECSYS_MAX_JACCARD', value: String(spec.selection.maxJaccard) },
       // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
       ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
         ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]

@@ -13,6 +13,21 @@ export interface ModelFamily {
   /** Candidates in the order the search tries them, at most `budget` of them. */
   candidates(budget: number): Params[];
   fit(window: FitWindow, params: Params): Scorer | Promise<Scorer>;
+  /** The candidates tried when neither the caller nor the RecModel names a budget. */
+  readonly defaultBudget?: number;
+  /**
+   * A parameter that trades alike lists for accuracy (more of it: higher NDCG@10 and a higher top-10 Jaccard,
+   * e.g. a trend's weight): from each candidate, the search moves it towards the selection rule's limits.
+   */
+  readonly tradeoff?: Tradeoff;
+}
+
+export interface Tradeoff {
+  param: string;
+  /** The range it is moved within, on a log scale. */
+  range: [number, number];
+  /** Bisection steps per candidate (each one a trial of the budget). */
+  steps: number;
 }
 
 /** An evenly spread subset of `all` of at most `budget` entries, keeping the first (the default) candidate. */

@@ -78,8 +78,8 @@ describe('recsys train', () => {
       budget: 3,
       familyBudgets: { itemknn: 1 },
     });
-    expect(result.models.itemknn.trials).toBe(1);
-    expect(result.models.popularity.trials).toBe(3);
+    expect(result.models.itemknn.trials.length).toBe(1);
+    expect(result.models.popularity.trials.length).toBe(3);
   }, 120_000);
 
   it('refuses thresholds a prepared dataset was not prepared with, naming both', async () => {
