@@ -112,7 +112,7 @@ export async function searchFamily(
  * Moves the trade-off parameter from `start` to the largest value the rule still accepts: doubling from an
  * eligible value or halving from an ineligible one until the verdict flips, then geometric bisection.
  */
-async function bisect(
+export async function bisect(
   tradeoff: Tradeoff,
   start: Trial,
   left: () => number,
