@@ -1,6 +1,7 @@
 import type { Csr } from '@recsys/core/csr';
 import { catalogueWithHistory } from '@recsys/core/recommender/catalogue';
 import { Recommender } from '@recsys/core/recommender/recommender';
+import type { Scorer } from '@recsys/core/recommender/scorer';
 import { type ListMetrics, listsOfKnownUsers } from '../evaluate/evaluate.ts';
 import type { ModelFamily } from './family.ts';
 import { itemAttributes, recommenderFor, type Trial } from './search.ts';
@@ -58,13 +59,8 @@ export async function chooseConfiguration(
 async function refit(family: ModelFamily, trial: Trial, context: ChoiceContext): Promise<FamilyChoice> {
   const { refitWindow, history, rule } = context;
   const scorer = await family.fit(refitWindow, trial.params);
-  const { data } = refitWindow;
   const reported = recommenderFor(scorer, refitWindow);
-  const deployed = new Recommender(
-    scorer.withHistory(history),
-    catalogueWithHistory(refitWindow.interactions, history, data.movieIds),
-    itemAttributes(data),
-  );
+  const deployed = deployedRecommender(scorer, refitWindow, history);
   const flat = ({ coverage, beyond }: ListMetrics) => ({ ...coverage, ...beyond });
   const reportedLists = flat(listsOfKnownUsers(reported));
   const deployedLists = flat(listsOfKnownUsers(deployed));
@@ -73,6 +69,16 @@ async function refit(family: ModelFamily, trial: Trial, context: ChoiceContext):
     ...verdict(deployedLists, rule).why.map((reason) => `deployed ${reason}`),
   ];
   return { trial, refit: reported, deployed, deployedLists, verdict: { eligible: why.length === 0, why } };
+}
+
+/** A scorer fit on the window, knowing its users by `history`: what a bundle deploys. */
+export function deployedRecommender(scorer: Scorer, window: FitWindow, history: Csr): Recommender {
+  const { data } = window;
+  return new Recommender(
+    scorer.withHistory(history),
+    catalogueWithHistory(window.interactions, history, data.movieIds),
+    itemAttributes(data),
+  );
 }
 
 /** A choice as the rule compares families: its validation numbers and its final verdict. */
