@@ -10,7 +10,7 @@ import { UserHistory } from './interactions/user-history.ts';
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';
-import { loadModel } from './model/load.ts';
+import { loadModel, type ModelLoadOptions } from './model/load.ts';
 import { ModelSlot } from './model/slot.ts';
 import { MonitoredRequestLog, monitorSlot } from './monitoring/monitored-request-log.ts';
 import { type RunningServer, startServer } from './server.ts';
@@ -33,6 +33,8 @@ export interface ServeOptions {
   /** Where progress lines go (stderr by default). */
   say?: (line: string) => void;
   load?: (store: string, modelName: string, version: string) => Promise<ModelHandle>;
+  /** Options of the default loader (the usearch indexes). */
+  loadOptions?: ModelLoadOptions;
   pollMs?: number;
 }
 
@@ -62,7 +64,9 @@ export function resolveModelName(store: string, given?: string): string {
  */
 export async function serve(options: ServeOptions): Promise<RunningService> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const load = options.load ?? loadModel;
+  const load =
+    options.load ??
+    ((store: string, name: string, version: string) => loadModel(store, name, version, options.loadOptions));
   if (options.follow && options.version) {
     throw new Error('--follow and --version exclude each other: follow Production, or pin one version');
   }
@@ -80,7 +84,9 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   if (initial) {
     const started = performance.now();
     slot.swap(await load(options.store, modelName, initial));
-    say(`serving: loaded ${modelName}/${initial} (verified) in ${Math.round(performance.now() - started)} ms`);
+    say(
+      `serving: loaded ${modelName}/${initial} (verified) in ${Math.round(performance.now() - started)} ms${slot.current?.approximate ? ', answering from its usearch indexes' : ''}`,
+    );
   }
 
   const logDir = options.logDir ?? path.join(options.store, '..', 'logs');

@@ -1,5 +1,6 @@
+import type { AnnMode } from '@recsys/core/recommender/approximate';
 import { serve } from '@recsys/serving/serve';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 function port(value: string): number {
   const n = Number(value);
@@ -38,6 +39,14 @@ export function registerServe(program: Command): void {
     .option('--cors-origin <origin...>', 'browser origins allowed to call the API', [])
     .option('--body-limit <size>', 'largest request body accepted', bytes, 256 * 1024)
     .option('--retention-days <days>', 'days of request log kept (at least 7)', days, 7)
+    .addOption(
+      new Option(
+        '--ann <mode>',
+        "answer /recommend and /similar of a factor model from its bundle's usearch indexes: auto (from 50,000 movies), on, off (always scan)",
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .action(
       async (options: {
         store: string;
@@ -50,6 +59,7 @@ export function registerServe(program: Command): void {
         corsOrigin: string[];
         bodyLimit: number;
         retentionDays: number;
+        ann: AnnMode;
       }) => {
         const running = await serve({
           store: options.store,
@@ -62,6 +72,7 @@ export function registerServe(program: Command): void {
           corsOrigins: options.corsOrigin,
           bodyLimitBytes: options.bodyLimit,
           retentionDays: options.retentionDays,
+          loadOptions: { ann: options.ann },
         });
         process.stdout.write(`${running.url}\n`);
         await new Promise<void>((resolve) => {
