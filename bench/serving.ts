@@ -19,9 +19,9 @@ import { mulberry32 } from '../core/src/metrics/prng.ts';
 import { tempDir } from '../core/src/testing/fixtures.ts';
 import type { ScoredMovies } from '../serving/src/model/handle.ts';
 import { modelFromBundle } from '../serving/src/model/load.ts';
-import { loadBodies, SHAPES, writeCatalogueBundle } from '../serving/src/testing/catalogue-bundle.ts';
 import { startServeProcess } from '../serving/src/testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from '../serving/src/testing/open-loop.ts';
+import { loadBodies, SHAPES, writeCatalogueBundle } from '../serving/test/catalogue-bundle.ts';
 
 const { values: args } = parseArgs({
   options: {

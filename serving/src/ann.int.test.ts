@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCatalogueBundle } from '../test/catalogue-bundle.ts';
 import { loadModel } from './model/load.ts';
-import { writeCatalogueBundle } from './testing/catalogue-bundle.ts';
 import { startServeProcess } from './testing/cli-process.ts';
 import { call } from './testing/http.ts';
 

@@ -6,8 +6,8 @@ import { ANN_MIN_ITEMS, annFiles } from '@recsys/core/recommender/approximate';
 import { catalogueFromFit } from '@recsys/core/recommender/catalogue';
 import { Recommender } from '@recsys/core/recommender/recommender';
 import { ML100K_GENRES } from '@recsys/trainer/data/movies';
-import type { MovieInfo } from '../model/handle.ts';
-import { writeServingBundle } from './write-bundle.ts';
+import type { MovieInfo } from '../src/model/handle.ts';
+import { writeServingBundle } from '../src/testing/write-bundle.ts';
 
 // MovieLens' genres, without u.item's "unknown" flag.
 const GENRES = ML100K_GENRES.slice(1);
