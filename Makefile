@@ -5,7 +5,7 @@ RECSYS := node cli/src/main.ts
 ML100K ?= $(firstword $(wildcard ../shared/data/ml-100k) ml-100k)
 VAR ?= var
 
-.PHONY: start test test-% schemathesis bench install lint typecheck format clean
+.PHONY: start test test-% schemathesis bench bench-scale install lint typecheck format clean
 
 ## start: the whole system on one machine: recsys up -f examples/recmodel.yaml (trains if no Production, serves, retrains on schedule)
 start:
@@ -25,6 +25,10 @@ schemathesis: install
 ## bench: the benchmark commands under bench/, each printing its figure and the target it is held to
 bench: install
 	@$(NODE_ENV_SH) && for b in bench/*.ts; do echo "=== $$b ==="; node $$b || exit 1; done
+
+## bench-scale: recsys data synth in the ML-1M, ML-10M and ML-25M shapes, the default recsys train on each and the serving bench on its bundle (hours on 2 cores; SHAPES=ml-1m for one)
+bench-scale: install
+	@$(NODE_ENV_SH) && nice -n 10 node bench/scale/run.ts $(if $(SHAPES),--shapes $(SHAPES))
 
 install:
 	@$(NODE_ENV_SH) && scripts/install.sh
