@@ -14,7 +14,7 @@ export const ITEM_INDEX_FILE = 'item_index.usearch';
  */
 export const annSettingsSchema = z.strictObject({
   library: z.literal('usearch'),
-  /** `cos` for item similarity (ItemIndex), `ip` for a factor model's scores (InnerProductIndex). */
+  /** `cos` for item similarity, `ip` for a factor model's user scores (core/src/recommender/approximate.ts). */
   metric: z.enum(['cos', 'ip']),
   quantization: z.literal('f32'),
   dims: z.int().positive(),
@@ -41,7 +41,7 @@ const EXACT_FALLBACK_SHARE = 0.25;
 
 export type UsearchIndex = InstanceType<typeof usearch.Index>;
 
-export function newUsearchIndex(settings: AnnSettings): UsearchIndex {
+function newUsearchIndex(settings: AnnSettings): UsearchIndex {
   return new usearch.Index({
     dimensions: settings.dims,
     metric: settings.metric === 'ip' ? usearch.MetricKind.IP : usearch.MetricKind.Cos,
