@@ -9,12 +9,12 @@ import type { RestoredState } from './events/event-store.ts';
 import { SqliteEventStore } from './events/sqlite-event-store.ts';
 import type { WriteLimits } from './interactions/event-checks.ts';
 import { UserHistory } from './interactions/user-history.ts';
+import { MonitoredRequestLog, monitorSlot } from './live-metrics/monitored-request-log.ts';
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';
 import { loadModel } from './model/load.ts';
 import { ModelSlot } from './model/slot.ts';
-import { MonitoredRequestLog, monitorSlot } from './monitoring/monitored-request-log.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 export interface ServeOptions {
