@@ -158,7 +158,11 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     const model = initial ? await load(options.store, modelName, initial) : undefined;
     if (initial)
       say(`serving: loaded ${modelName}/${initial} (verified) in ${Math.round(performance.now() - started)} ms`);
+    const restoring = performance.now();
     restored = await eventStore.restore();
+    say(
+      `serving: fold-in state restored in ${Math.round(performance.now() - restoring)} ms (${restored.tailEvents} events from the log tail)`,
+    );
     for (const q of restored.quarantined) {
       metrics.eventLogsQuarantined.inc();
       say(`serving: quarantined corrupt event log ${q.file}: ${q.error}; its interactions are not used`);
@@ -194,7 +198,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     );
   }
   say(
-    `serving: ${server.url} (${modelName}, ${options.follow ? 'following Production' : `pinned ${initial}`}; logs in ${logDir}; fold-in state of ${restored.users} users, ${restored.tailEvents} events applied from the log tail)`,
+    `serving: ${server.url} (${modelName}, ${options.follow ? 'following Production' : `pinned ${initial}`}; logs in ${logDir}; fold-in state of ${restored.users} users)`,
   );
   return {
     ...server,
