@@ -2,6 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readEventLogs } from '@recsys/core/logs/read';
 import { tempDir } from '@recsys/core/testing/fixtures';
+import { freePort } from '@recsys/core/testing/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCatalogueBundle } from '../../test/catalogue-bundle.ts';
 import { serve } from '../serve.ts';
@@ -103,6 +104,49 @@ describe('bounded fold-in state', () => {
       expect((await listFor(second.url, 700_001)).source).toBe('fold_in');
     } finally {
       await second.close();
+    }
+  });
+
+  it('opens the port at once: /health answers while a long log tail loads, /ready only after it', async () => {
+    const logDir = path.join(temp.dir, 'long-tail');
+    await (await start(logDir)).close();
+    const { EventLog } = await import('@recsys/core/logs/event-log');
+    const old = new EventLog(path.join(logDir, 'events-20261203T000000Z-old-3.sqlite'));
+    for (let b = 0; b < 100; b++) {
+      old.append(
+        Array.from({ length: 2000 }, (_, i) => ({
+          request_id: 'r',
+          received_at: Date.now(),
+          user_id: 600_000 + ((b * 2000 + i) % 50_000),
+          movie_id: 1 + (i % 300),
+          rating: 5,
+          timestamp: 880_000_000,
+          in_model: true,
+          model_version: version,
+        })),
+      );
+    }
+    old.close();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const starting = serve({ store, version, port, logDir, apiKeysEnv: TEST_API_KEY, say: () => {} });
+    let healthWhileLoading: { ready: boolean } | undefined;
+    let readyWhileLoading: number | undefined;
+    for (let i = 0; i < 2000 && !healthWhileLoading; i++) {
+      const health = await fetch(`${url}/health`).catch(() => undefined);
+      if (health?.status === 200) {
+        healthWhileLoading = (await health.json()) as { ready: boolean };
+        readyWhileLoading = (await fetch(`${url}/ready`)).status;
+      } else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const running = await starting;
+    try {
+      expect(healthWhileLoading?.ready).toBe(false);
+      expect(readyWhileLoading).toBe(503);
+      expect((await call(url, 'GET', '/ready')).status).toBe(200);
+      expect((await listFor(url, 600_001)).source).toBe('fold_in');
+    } finally {
+      await running.close();
     }
   });
 
