@@ -1,5 +1,6 @@
 import type { AnnMode } from '@recsys/core/recommender/approximate';
-import { serve } from '@recsys/serving/serve';
+import { DEFAULT_FOLD_IN_USERS } from '@recsys/serving/interactions/user-history';
+import { DEFAULT_WRITE_LIMITS, serve } from '@recsys/serving/serve';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 function port(value: string): number {
@@ -19,6 +20,24 @@ function bytes(value: string): number {
   if (!match) throw new InvalidArgumentError('expected a size such as 65536, 64kb or 1mb');
   const unit = { k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2 }[match[2]?.toLowerCase() ?? ''] ?? 1;
   return Number(match[1]) * unit;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return n;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected events per second, 0 or more (0: no limit)');
+  return n;
+}
+
+/** A per-second rate with a burst of five seconds' worth, never below one full batch; 0 turns it off. */
+function bucket(perSecond: number, defaultBurst: number) {
+  return perSecond === 0 ? null : { perSecond, burst: Math.max(defaultBurst, Math.ceil(perSecond * 5)) };
 }
 
 /** `recsys serve`: the HTTP API over a verified bundle, following Production or pinned to a version. */
@@ -47,6 +66,29 @@ export function registerServe(program: Command): void {
         .choices(['auto', 'on', 'off'])
         .default('auto'),
     )
+    .option(
+      '--api-keys-file <file>',
+      'keys that may POST /interactions, one a line, re-read when the file changes (also: RECSYS_API_KEYS, comma-separated); none: writes answer 401',
+    )
+    .option(
+      '--key-rate <events/s>',
+      'posted events per second per API key (0: no limit)',
+      rate,
+      DEFAULT_WRITE_LIMITS.perKey?.perSecond,
+    )
+    .option(
+      '--user-rate <events/s>',
+      'posted events per second per user (0: no limit)',
+      rate,
+      DEFAULT_WRITE_LIMITS.perUser?.perSecond,
+    )
+    .option(
+      '--fold-in-users <n>',
+      'fold-in users held in memory at most; the least recently used is evicted and read back from the event log',
+      positiveInt,
+      DEFAULT_FOLD_IN_USERS,
+    )
+    .option('--no-rate-limits', 'accept posted events at any rate (benchmarks, trusted batch loads)')
     .action(
       async (options: {
         store: string;
@@ -60,6 +102,11 @@ export function registerServe(program: Command): void {
         bodyLimit: number;
         retentionDays: number;
         ann: AnnMode;
+        apiKeysFile?: string;
+        keyRate: number;
+        userRate: number;
+        rateLimits: boolean;
+        foldInUsers: number;
       }) => {
         const running = await serve({
           store: options.store,
@@ -73,6 +120,15 @@ export function registerServe(program: Command): void {
           bodyLimitBytes: options.bodyLimit,
           retentionDays: options.retentionDays,
           loadOptions: { ann: options.ann },
+          apiKeysFile: options.apiKeysFile,
+          apiKeysEnv: process.env.RECSYS_API_KEYS,
+          foldInUsers: options.foldInUsers,
+          writeLimits: options.rateLimits
+            ? {
+                perKey: bucket(options.keyRate, DEFAULT_WRITE_LIMITS.perKey?.burst ?? 1000),
+                perUser: bucket(options.userRate, DEFAULT_WRITE_LIMITS.perUser?.burst ?? 1000),
+              }
+            : null,
         });
         process.stdout.write(`${running.url}\n`);
         await new Promise<void>((resolve) => {

@@ -15,6 +15,8 @@ export interface ModelInfo {
   type: string;
   created_at: string;
   loaded_at: string;
+  /** Epoch seconds of the first interaction the model's data holds: posted events may not be older (null: unknown). */
+  data_start: number | null;
 }
 
 /** Optional narrowing of any ranked list (R15). */

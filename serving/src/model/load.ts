@@ -59,6 +59,7 @@ export function modelFromBundle(bundle: Bundle, options: ModelLoadOptions = {}):
       type: manifest.model_type,
       created_at: manifest.created_at,
       loaded_at: new Date().toISOString(),
+      data_start: dataStart(manifest.dataset.cutoffs.data_start),
     },
     recommender,
     coldStart,
@@ -67,4 +68,9 @@ export function modelFromBundle(bundle: Bundle, options: ModelLoadOptions = {}):
     userIds: bundle.u32(SERVING_FILES.userIds),
     items: bundle.json<MovieInfo[]>(SERVING_FILES.items),
   });
+}
+
+/** The manifest's `data_start` cutoff in epoch seconds; bundles written before it was recorded have none. */
+function dataStart(iso: string | undefined): number | null {
+  return iso === undefined ? null : Math.floor(Date.parse(iso) / 1000);
 }

@@ -55,6 +55,7 @@ export async function exportBundle(input: ExportInput): Promise<WrittenBundle> {
     dataset: {
       fingerprint: data.manifest.fingerprint,
       cutoffs: {
+        data_start: isoTime(data.events.time[0]),
         validation: data.manifest.cutoffs.validation,
         test: data.manifest.cutoffs.test,
         train_end: isoTime(gate.window.cutoff),
