@@ -14,6 +14,7 @@ import { exportBundle } from './export.ts';
 import { familiesByName } from './families/index.ts';
 import { popularityFamily } from './families/popularity.ts';
 import type { ModelFamily, Params } from './family.ts';
+import { familyWithinMemory, type MemoryBudget, memoryBudget } from './memory.ts';
 import { type FamilySearch, recommenderFor, searchFamily, type Trial } from './search.ts';
 import { DEFAULT_SELECTION, METRIC_ONLY, preferred, type SelectionRule } from './selection.ts';
 import { type TrackingReport, trackTraining } from './track.ts';
@@ -38,6 +39,8 @@ export interface TrainOptions {
   tracker?: Tracker;
   /** An MLflow server for the default tracker (else RECSYS_TRACKING_URI, else the embedded store). */
   trackingUri?: string;
+  /** Bytes one fit's model arrays may take; by default half the container limit (or of the machine). */
+  memoryBudget?: number;
   onProgress?: (event: TrainProgress) => void;
 }
 
@@ -78,6 +81,10 @@ export interface TrainResult {
   models: Record<string, FamilyReport>;
   dataset: { dir: string; fingerprint: string };
   tracking: TrackingReport;
+  /** The budget families were fitted within, and where it came from. */
+  memory_budget: MemoryBudget;
+  /** Families left out because no candidate of theirs fits the budget, with the reason. */
+  skipped: Record<string, string>;
 }
 
 export const DEFAULT_MODEL_NAME = 'movies';
@@ -117,12 +124,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainColdStart = recommenderFor(trainFallback, trainWindow);
   const fitColdStart = recommenderFor(fitFallback, refitWindow);
 
+  const memory = memoryBudget(options.memoryBudget);
+  const skipped: Record<string, string> = {};
   const registry = Registry.open(options.store);
   try {
     const models: Record<string, FamilyReport> = {};
     const allTrials: Trial[] = [...coldSearch.ranked];
     let winner: { family: ModelFamily; choice: FamilyChoice; search: FamilySearch } | undefined;
-    for (const family of families) {
+    for (const unbounded of families) {
+      const { family, dropped } = familyWithinMemory(unbounded, trainWindow, memory.bytes);
+      if (family.candidates(budgetOf(family)).length === 0) {
+        skipped[family.name] = [...dropped][0] ?? 'no candidate fits the memory budget';
+        continue;
+      }
       const search = await searchFamily(
         family,
         trainWindow,
@@ -152,7 +166,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       if (!winner || preferred(judged(choice), judged(winner.choice), rule)) winner = { family, choice, search };
     }
-    if (!winner) throw new Error('train: no model family was given');
+    if (!winner) {
+      throw new Error(
+        `no model family fits the ${memory.bytes} byte memory budget (${memory.source}): ${Object.entries(skipped)
+          .map(([name, reason]) => `${name}: ${reason}`)
+          .join('; ')}; raise spec.models.memoryBudget (--memory-budget) or the container's memory limit`,
+      );
+    }
 
     progress({ stage: 'export', message: `exporting ${winner.family.name}` });
     const report = models[winner.family.name];
@@ -184,6 +204,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         },
         deployed_lists: report.deployed,
         cold_start: { family: 'popularity', params: coldParams },
+        memory_budget: memory,
+        skipped_families: skipped,
         families: Object.fromEntries(
           Object.entries(models).map(([name, m]) => [
             name,
@@ -210,6 +232,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       best: winner.family.name,
       models,
       dataset: { dir: data.dir, fingerprint: data.manifest.fingerprint },
+      memory_budget: memory,
+      skipped,
     };
   } finally {
     registry.close();
