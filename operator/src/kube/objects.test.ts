@@ -51,10 +51,11 @@ describe('owned objects', () => {
     );
     expect(env.RECSYS_DATA).toBe('/artifacts/data/ml-100k');
     expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend,ease_active_trend');
-    expect(env.RECSYS_BUDGET_FLAGS).toBe('');
-    expect(env.RECSYS_MAX_JACCARD).toBe('0.1');
-    expect(env.RECSYS_DATASET_FLAGS).toBe('--positive-rating 4 --min-user-positives 5 --min-item-positives 10');
-    expect(env.RECSYS_MEMORY_FLAGS).toBe('');
+    expect(env.RECSYS_TRAIN_FLAGS).toBe(
+      '--positive-rating 4 --min-user-positives 5 --min-item-positives 10 --min-coverage 0.5 --max-jaccard 0.1',
+    );
+    // No empty value anywhere: the API server would drop it, and the live object would differ from the desired one.
+    for (const [name, value] of Object.entries(env)) expect(value, name).not.toBe('');
     expect(env.RECSYS_RUN).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
   });
 
@@ -69,11 +70,9 @@ describe('owned objects', () => {
       containers(job.spec.template).flatMap((c) => c.env.map((e: Manifest) => [e.name, e.value])),
     );
     expect(env.RECSYS_FAMILIES).toBe('als:12,itemknn');
-    expect(env.RECSYS_BUDGET_FLAGS).toBe('--budget 4');
-    expect(env.RECSYS_DATASET_FLAGS).toBe(
-      '--positive-rating 3.5 --min-user-positives 5 --min-item-positives 3 --iterative',
+    expect(env.RECSYS_TRAIN_FLAGS).toBe(
+      '--positive-rating 3.5 --min-user-positives 5 --min-item-positives 3 --min-coverage 0.5 --max-jaccard 0.1 --iterative --budget 4 --memory-budget 12Gi',
     );
-    expect(env.RECSYS_MEMORY_FLAGS).toBe('--memory-budget 12Gi');
   });
 
   it('every pod runs non-root on a read-only root filesystem and writes only to its volumes', () => {

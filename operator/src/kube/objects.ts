@@ -105,7 +105,7 @@ export const TRAIN_SCRIPT = [
   'set -eu',
   'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
   'mkdir -p "$out"',
-  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" $RECSYS_BUDGET_FLAGS --min-coverage "$RECSYS_MIN_COVERAGE" --max-jaccard "$RECSYS_MAX_JACCARD" $RECSYS_DATASET_FLAGS $RECSYS_MEMORY_FLAGS --json > "$out/train.json.partial"',
+  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" $RECSYS_TRAIN_FLAGS --json > "$out/train.json.partial"',
   'mv "$out/train.json.partial" "$out/train.json"',
   'sed -n \'s/^{"version":"\\([^"]*\\)".*"best":"\\([^"]*\\)".*/version=\\1 best=\\2/p\' "$out/train.json" > "$RECSYS_TERMINATION_LOG"',
 ].join('\n');
@@ -181,20 +181,9 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
         name: 'RECSYS_FAMILIES',
         value: spec.models.families.map((f) => (f.budget ? `${f.name}:${f.budget}` : f.name)).join(','),
       },
-      // Numbers and a flag the RecModel schema has validated, expanded unquoted into the train command.
-      { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
-      // Empty without spec.models.budget: each family then tries its own default number of candidates.
-      {
-        name: 'RECSYS_BUDGET_FLAGS',
-        value: spec.models.budget === undefined ? '' : `--budget ${spec.models.budget}`,
-      },
-      { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
-      { name: 'RECSYS_MAX_JACCARD', value: String(spec.selection.maxJaccard) },
-      // A quantity the schema has validated, or nothing: recsys train then takes half the container's memory limit.
-      {
-        name: 'RECSYS_MEMORY_FLAGS',
-        value: spec.models.memoryBudget ? `--memory-budget ${spec.models.memoryBudget}` : '',
-      },
+      // Numbers, quantities and flags the RecModel schema has validated, expanded unquoted into the train command;
+      // never empty, since the API server drops an empty value and the live Job would then differ from this one.
+      { name: 'RECSYS_TRAIN_FLAGS', value: trainFlags(recModel.spec) },
       // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
       ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
         ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
@@ -204,14 +193,22 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
   });
 }
 
-/** `spec.dataset`'s thresholds as `recsys train` flags. */
-export function datasetFlags(dataset: RecModel['spec']['dataset']): string {
+/**
+ * The RecModel's dataset thresholds, selection rule, budget and memory budget as `recsys train` flags; the budgets
+ * only when the spec names them (else each family its own default, and half the container's memory limit).
+ */
+export function trainFlags(spec: RecModel['spec']): string {
+  const { dataset, models, selection } = spec;
   const flags = [
     `--positive-rating ${dataset.positiveRating}`,
     `--min-user-positives ${dataset.minUserPositives}`,
     `--min-item-positives ${dataset.minItemPositives}`,
+    `--min-coverage ${selection.minCoverage}`,
+    `--max-jaccard ${selection.maxJaccard}`,
   ];
   if (dataset.iterative) flags.push('--iterative');
+  if (models.budget !== undefined) flags.push(`--budget ${models.budget}`);
+  if (models.memoryBudget) flags.push(`--memory-budget ${models.memoryBudget}`);
   return flags.join(' ');
 }
 
