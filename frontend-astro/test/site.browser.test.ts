@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { tempDir } from '@recsys/core/testing/fixtures';
+import { serve } from '@recsys/serving/serve';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RecommendResponse } from '../src/lib/api-types.ts';
@@ -30,10 +33,10 @@ describe('the Astro site in Chromium', () => {
     await api?.stop();
     temp.cleanup();
   });
-  const open = async (path: string, viewport = { width: 1280, height: 900 }) => {
+  const open = async (route: string, viewport = { width: 1280, height: 900 }) => {
     context = await browser.newContext({ viewport });
     page = await context.newPage();
-    await page.goto(site.url + path);
+    await page.goto(site.url + route);
     return page;
   };
   afterEach(async () => {
@@ -136,9 +139,9 @@ describe('the Astro site in Chromium', () => {
     const articleLast = raw.movies.filter((m) => new RegExp(`, (${ARTICLES_LAST.join('|')})( \\(|$)`).test(m.title));
     expect(articleLast.length).toBeGreaterThan(20);
     const dataForm = new RegExp(`[A-Za-z0-9], (${ARTICLES_LAST.join('|')})\\b`);
-    for (const path of everyPage()) {
-      const html = await fetch(site.url + path).then((r) => r.text());
-      expect(html.match(dataForm)?.[0], path).toBeUndefined();
+    for (const route of everyPage()) {
+      const html = await fetch(site.url + route).then((r) => r.text());
+      expect(html.match(dataForm)?.[0], route).toBeUndefined();
     }
     await open('/discover');
     await page.getByLabel('Search titles').fill('1');
@@ -157,8 +160,8 @@ describe('the Astro site in Chromium', () => {
     };
     const rawKeys = raw.movies.map((m) => `${m.title}|${m.year}`);
     expect(new Set(rawKeys).size).toBeLessThan(rawKeys.length);
-    for (const path of everyPage()) {
-      await open(path);
+    for (const route of everyPage()) {
+      await open(route);
       await page.waitForLoadState('networkidle');
       const lists = await page.locator('[data-testid="movie-list"], [data-testid="candidates"]').all();
       for (const list of lists) {
@@ -172,11 +175,11 @@ describe('the Astro site in Chromium', () => {
                 (li.querySelector('.movie-meta')?.textContent?.slice(0, 4) ?? ''),
             ),
           );
-        expect(new Set(films).size, `${path}: ${films.join('; ')}`).toBe(films.length);
+        expect(new Set(films).size, `${route}: ${films.join('; ')}`).toBe(films.length);
       }
       const text = (await page.evaluate('document.body.innerText')) as string;
-      expect(text.match(/(^|[^\w–-])[-−]\d/m)?.[0], `${path} shows a negative number`).toBeUndefined();
-      expect(text, path).not.toMatch(/\bscore\b/i);
+      expect(text.match(/(^|[^\w–-])[-−]\d/m)?.[0], `${route} shows a negative number`).toBeUndefined();
+      expect(text, route).not.toMatch(/\bscore\b/i);
       await context.close();
     }
   });
@@ -327,6 +330,40 @@ describe('the Astro site in Chromium', () => {
     expect(await missing.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
     expect(await missing.content()).not.toMatch(/at .*\.(ts|js|mjs):\d+/);
     await expectAccessible(missing);
+  });
+
+  it('tells a first run, while no model is trained yet, that recommendations are starting, in plain words', async () => {
+    const store = path.join(temp.dir, 'empty-store');
+    mkdirSync(path.join(store, 'movies'), { recursive: true });
+    const waiting = await serve({
+      store,
+      model: 'movies',
+      follow: true,
+      port: 0,
+      logDir: path.join(temp.dir, 'l'),
+      say: () => {},
+    });
+    const firstSite = await startSite(waiting.url);
+    try {
+      for (const route of ['/?user=1', '/popular']) {
+        context = await browser.newContext();
+        page = await context.newPage();
+        const response = await page.goto(firstSite.url + route);
+        expect(response?.status()).toBe(503);
+        await expect.poll(() => page.getByTestId('api-status').getAttribute('data-state')).toBe('loading');
+        expect(await page.getByTestId('api-status').textContent()).toBe('Recommendations starting up');
+        expect(await page.getByTestId('error-notice').count()).toBe(1);
+        expect(await page.getByTestId('error-notice').getAttribute('data-code')).toBe('model_not_ready');
+        expect(await page.getByTestId('error-notice').textContent()).toContain('Recommendations are not ready yet');
+        expect(await page.locator('main').textContent()).not.toMatch(/recsys|promote|\bAPI\b|503/);
+        await expectAccessible(page);
+        await screenshot(page, `first-run${route === '/popular' ? '-popular' : ''}`);
+        await context.close();
+      }
+    } finally {
+      await firstSite.stop();
+      await waiting.close();
+    }
   });
 
   it('has an accessibility check that does catch a serious violation (control)', async () => {

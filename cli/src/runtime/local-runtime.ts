@@ -20,6 +20,7 @@ import { type ChildExit, ChildProcesses } from './children.ts';
 import { executeActions, type RuntimeEffects } from './executor.ts';
 import { RunDirectory } from './runs.ts';
 import type { LocalPaths } from './spec-options.ts';
+import { urlBlock } from './urls.ts';
 
 const CLI = fileURLToPath(new URL('../main.ts', import.meta.url));
 export const SITE_ENTRY = fileURLToPath(new URL('../../../frontend-astro/dist/server/entry.mjs', import.meta.url));
@@ -34,6 +35,8 @@ export interface LocalRuntimeOptions {
   retrainArgs?: string[];
   tickMs?: number;
   log: (line: string) => void;
+  /** Writes a line as it is (the URL block, which the README quotes). */
+  print?: (line: string) => void;
 }
 
 const HEARTBEAT_MS = 30_000;
@@ -150,12 +153,7 @@ export class LocalRuntime {
       : null;
     const servingUp = this.#children.running('serving');
     const health = servingUp ? await readHealth(recModel.spec.serving.port) : null;
-    if (health?.ready && !this.#announced) {
-      this.#announced = true;
-      const { serving, frontend } = recModel.spec;
-      const site = frontend.enabled ? `, site http://127.0.0.1:${frontend.port}` : '';
-      this.#options.log(`ready: API http://127.0.0.1:${serving.port} serving ${health.version}${site}`);
-    }
+    if (health?.ready && !this.#announced) await this.#announce(recModel, health.version);
     return {
       now: now.toISOString(),
       productionVersion: readProductionPointer(paths.store, name),
@@ -166,6 +164,16 @@ export class LocalRuntime {
     };
   }
 
+  /** The URLs, once the API serves a model and the site (when enabled) answers: what `make start` prints. */
+  async #announce(recModel: RecModel, version: string | null): Promise<void> {
+    const { serving, frontend } = recModel.spec;
+    if (frontend.enabled && !(await answers(`http://127.0.0.1:${frontend.port}/`))) return;
+    this.#announced = true;
+    this.#options.log(`ready: serving ${recModel.metadata.name} ${version}`);
+    const print = this.#options.print ?? this.#options.log;
+    for (const line of urlBlock(serving.port, frontend.enabled ? frontend.port : null)) print(line);
+  }
+
   #effects(recModel: RecModel, state: ReturnType<typeof withLocalState>['state']): RuntimeEffects {
     const { paths, log } = this.#options;
     const name = recModel.metadata.name;
@@ -173,7 +181,8 @@ export class LocalRuntime {
     const idle = { training: false, gating: false };
     return {
       runExists: (runName) => this.#training === runName || run(runName).observe(idle) !== null,
-      startTraining: (runName, trigger) => this.#startTraining(run(runName), trigger),
+      startTraining: (runName, trigger) =>
+        this.#startTraining(run(runName), trigger, readProductionPointer(paths.store, name)),
       gateStartedOrDone: (runName) => this.#gating === runName || run(runName).observe(idle)?.gate !== undefined,
       startGate: (runName, version, policy) => this.#startGate(run(runName), name, version, policy),
       applyDecision: async (decision: PromotionDecision) => {
@@ -208,13 +217,16 @@ export class LocalRuntime {
     };
   }
 
-  #startTraining(dir: RunDirectory, trigger: Trigger): void {
+  /** `production`: the version serving meanwhile, if any. */
+  #startTraining(dir: RunDirectory, trigger: Trigger, production: string | null): void {
     const { log } = this.#options;
     if (this.#training) throw new Error(`run ${this.#training} is still training; ${dir.name} waits for it`);
     dir.create();
     this.#training = dir.name;
     const started = Date.now();
-    log(`training run ${dir.name} (${trigger}); progress follows, the server keeps serving meanwhile`);
+    log(
+      `training run ${dir.name} (${trigger}); progress follows; ${production ? `${production} keeps serving meanwhile` : 'recommendations start once it is trained and promoted'}`,
+    );
     const heartbeat = setInterval(
       () => log(`[${dir.name}] still training (${Math.round((Date.now() - started) / 1000)} s)`),
       HEARTBEAT_MS,
@@ -341,6 +353,14 @@ async function readHealth(port: number): Promise<{ ready: boolean; version: stri
     return { ready: body.ready === true, version: body.model?.version ?? null };
   } catch {
     return null;
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
   }
 }
 
