@@ -10,9 +10,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRequestLogs } from '../core/src/logs/read.ts';
 import { tempDir } from '../core/src/testing/fixtures.ts';
-import { loadBodies, SHAPES, writeCatalogueBundle } from '../serving/src/testing/catalogue-bundle.ts';
 import { startServeProcess } from '../serving/src/testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from '../serving/src/testing/open-loop.ts';
+import { loadBodies, SHAPES, writeCatalogueBundle } from '../serving/test/catalogue-bundle.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { writeProductionPointer } from '@recsys/core/registry/pointer';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCatalogueBundle } from '../test/catalogue-bundle.ts';
 import { resolveModelName, serve } from './serve.ts';
-import { writeCatalogueBundle } from './testing/catalogue-bundle.ts';
 import { call } from './testing/http.ts';
 
 const SHAPE = { users: 300, items: 400, perUser: 20, factors: 8 };

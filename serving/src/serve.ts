@@ -7,12 +7,12 @@ import { readEventLogs } from '@recsys/core/logs/read';
 import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
 import { UserHistory } from './interactions/user-history.ts';
+import { MonitoredRequestLog, monitorSlot } from './live-metrics/monitored-request-log.ts';
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';
 import { loadModel } from './model/load.ts';
 import { ModelSlot } from './model/slot.ts';
-import { MonitoredRequestLog, monitorSlot } from './monitoring/monitored-request-log.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 export interface ServeOptions {

@@ -14,7 +14,7 @@ import {
   type Trigger,
 } from '@recsys/core/recmodel/types';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
-import { applyDecision } from '@recsys/trainer/promote/promote';
+import { applyDecision } from '@recsys/trainer/promotion/promote';
 import type { CandidateResult } from '@recsys/trainer/retrain/retrain';
 import { type ChildExit, ChildProcesses } from './children.ts';
 import { executeActions, type RuntimeEffects } from './executor.ts';

@@ -25,6 +25,7 @@ export interface FactorModel {
  */
 export class FactorScorer implements Scorer {
   readonly kind = 'factors';
+  readonly comparesItems = true;
   readonly items: number;
   readonly users: number;
   readonly model: FactorModel;

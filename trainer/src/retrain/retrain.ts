@@ -10,8 +10,8 @@ import { type ArchiveName, fetchArchive, isArchiveName } from '../data/download.
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
 import { PROTOCOL_THRESHOLDS, type Thresholds } from '../data/protocol.ts';
-import { openVersion } from '../promote/contender.ts';
-import { promote } from '../promote/promote.ts';
+import { openVersion } from '../promotion/contender.ts';
+import { promote } from '../promotion/promote.ts';
 import { Registry } from '../registry/registry.ts';
 import type { SelectionRule } from '../train/search.ts';
 import { type TrainOptions, type TrainResult, train } from '../train/train.ts';

@@ -6,7 +6,7 @@ import { ml100kDir, repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { type ServeProcess, startServeProcess } from '@recsys/serving/testing/cli-process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPrepared } from '../data/prepared.ts';
-import { replay } from '../monitoring/replay.ts';
+import { replay } from '../reports/replay.ts';
 import { sessionsBetween } from './sessions.ts';
 import { type SimulateSummary, simulate } from './simulate.ts';
 

@@ -4,8 +4,8 @@ import { alsScorer } from '@recsys/core/recommender/als';
 import { catalogueFromFit } from '@recsys/core/recommender/catalogue';
 import { Recommender } from '@recsys/core/recommender/recommender';
 import { ML100K_GENRES } from '@recsys/trainer/data/movies';
-import type { MovieInfo } from '../model/handle.ts';
-import { writeServingBundle } from './write-bundle.ts';
+import type { MovieInfo } from '../src/model/handle.ts';
+import { writeServingBundle } from '../src/testing/write-bundle.ts';
 
 // MovieLens' genres, without u.item's "unknown" flag.
 const GENRES = ML100K_GENRES.slice(1);
