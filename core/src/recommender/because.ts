@@ -3,7 +3,7 @@ import type { Scorer } from './scorer.ts';
 /**
  * "Because you liked X", from the model's own item-to-item similarity (`Scorer.scoreSimilar`): for each
  * recommended item, the position in `liked` of the liked item most similar to it, or -1 when no liked item is
- * more similar than the catalogue's average (similarity ≤ 0) or the model knows no similarity (popularity).
+ * similar to it (similarity ≤ 0) or the model does not compare items (`comparesItems`: popularity, trend).
  * One similarity scan per recommended item (k × catalogue), however long the history is. Ties keep the earlier
  * liked item.
  */
@@ -14,7 +14,7 @@ export function becauseYouLiked(
   scratch = new Float32Array(scorer.items),
 ): Int32Array {
   const because = new Int32Array(recommended.length).fill(-1);
-  if (liked.length === 0 || scorer.kind === 'popularity') return because;
+  if (liked.length === 0 || !scorer.comparesItems) return because;
   for (let r = 0; r < recommended.length; r++) {
     const item = recommended[r];
     scorer.scoreSimilar(recommended.subarray(r, r + 1), scratch);
