@@ -66,8 +66,9 @@ export interface ModelHandle {
   /** Movies the user liked in the fit data; none for a user the model was not fit with. */
   fitLikes(userId: number): number[];
   /**
-   * "Because you liked": for each ranked movie, the movie among `liked` the model finds most similar to it by its
-   * own item-to-item similarity, or null (core's becauseYouLiked). Liked movies the model cannot rank are ignored.
+   * "Because you liked": for each ranked movie, the movie the user liked (in the fit data, or among `postedLikes`)
+   * that the model finds most similar to it by its own item-to-item similarity, or null (core's becauseYouLiked).
+   * Liked movies the model cannot rank are ignored.
    */
-  becauseYouLiked(liked: readonly number[], ranked: Uint32Array): (number | null)[];
+  becauseYouLiked(userId: number, postedLikes: readonly number[], ranked: Uint32Array): (number | null)[];
 }

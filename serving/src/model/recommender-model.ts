@@ -133,11 +133,15 @@ export class RecommenderModel implements ModelHandle {
     return Array.from(rowIndices(seen, user), (item) => movieIds[item]);
   }
 
-  becauseYouLiked(liked: readonly number[], ranked: Uint32Array): (number | null)[] {
-    const likedItems = this.#items(liked.filter((id) => this.knowsMovie(id)));
-    const because = becauseYouLiked(this.#parts.recommender.scorer, likedItems, this.#items(Array.from(ranked)));
-    const movieIds = this.#parts.recommender.catalogue.movieIds;
-    return Array.from(because, (at) => (at < 0 ? null : movieIds[likedItems[at]]));
+  becauseYouLiked(userId: number, postedLikes: readonly number[], ranked: Uint32Array): (number | null)[] {
+    const { recommender } = this.#parts;
+    const user = this.#userIndex.get(userId);
+    const fit = user !== undefined && recommender.knowsUser(user) ? rowIndices(recommender.catalogue.seen, user) : [];
+    const posted = this.#items(postedLikes.filter((id) => this.knowsMovie(id)));
+    const liked = Uint32Array.from([...fit, ...posted]);
+    const because = becauseYouLiked(recommender.scorer, liked, this.#items(Array.from(ranked)));
+    const movieIds = recommender.catalogue.movieIds;
+    return Array.from(because, (at) => (at < 0 ? null : movieIds[liked[at]]));
   }
 
   #items(movieIds: readonly number[]): Uint32Array {

@@ -47,21 +47,21 @@ export function recommendRoute(deps: RouteDeps): Middleware {
       source: answer.source,
       is_fallback: isFallback,
       reason: answer.reason,
-      recommendations: withBecause(model, answer, likedBy(model, deps.history, body.user_id)),
+      recommendations: withBecause(model, answer, body.user_id, deps.history.liked(body.user_id)),
     });
   };
 }
 
-/** What a user liked that can explain a recommendation: their fit history and the likes posted since. */
-function likedBy(model: ModelHandle, history: UserHistory, userId: number): number[] {
-  return [...new Set([...model.fitLikes(userId), ...history.liked(userId)])];
-}
-
-/** Each recommended movie with the liked movie that explains it; the popular fallback explains nothing. */
-function withBecause(model: ModelHandle, answer: Answer, liked: number[]) {
+/**
+ * Each recommended movie with the movie the user liked (fit history or posted since) that explains it; the
+ * popular fallback explains nothing.
+ */
+function withBecause(model: ModelHandle, answer: Answer, userId: number, postedLikes: number[]) {
   const movies = scoredMovies(model, answer.ranked);
   const because =
-    answer.source === 'popular' ? movies.map(() => null) : model.becauseYouLiked(liked, answer.ranked.movieIds);
+    answer.source === 'popular'
+      ? movies.map(() => null)
+      : model.becauseYouLiked(userId, postedLikes, answer.ranked.movieIds);
   return movies.map((movie, r) => ({
     ...movie,
     because_you_liked: because[r] === null ? null : model.movie(because[r])!,
