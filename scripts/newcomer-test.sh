@@ -82,7 +82,7 @@ no_data() {
   echo "newcomer: $name: exit $rc after $took s; it said:"; sed 's/^/  | /' "$out"
   if [ "$rc" -ne 2 ] || [ "$took" -gt 120 ] || ! grep -qF -- "$expect" "$out" \
     || ! grep -qF 'make start ML100K=/path/to/ml-100k' "$out" || ! grep -qF 'u.data' "$out" || ! grep -qF 'u.item' "$out" \
-    || grep -q 'http://127.0.0.1' "$out"; then
+    || grep -qE "http://127\.0\.0\.1:($api_port|$site_port)" "$out"; then
     echo "newcomer: $name: expected exit 2 within 120 s, \"$expect\", the ML100K hint with u.data and u.item, and no URL"
     failed=$((failed + 1))
   else
@@ -91,8 +91,8 @@ no_data() {
 }
 no_data missing-directory 'no MovieLens data at ML100K=/nonexistent' make start ML100K=/nonexistent
 rm "$work/shared"
-# Nothing listens on port 9: the download fails at once, as it does offline.
-no_data no-network 'ml-100k could not be downloaded' env RECSYS_MOVIELENS_BASE_URL=http://127.0.0.1:9/movielens make start
+# A host under .invalid never resolves (RFC 2606): the download fails at once, as it does offline.
+no_data no-network 'ml-100k could not be downloaded' env RECSYS_MOVIELENS_BASE_URL=http://movielens.invalid make start
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
