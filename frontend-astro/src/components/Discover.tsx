@@ -18,18 +18,21 @@ const POPULAR_PICKS = 'Popular picks';
 export const PICK_COUNT = 12;
 
 /**
- * Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes.
- * Props and state hold movies as people see them (`ShownMovie`): the server renders its props into the page.
+ * Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes,
+ * for the user of this browser's session (the site's proxy accepts no other). Props and state hold movies as
+ * people see them (`ShownMovie`): the server renders its props into the page.
  */
 export default function Discover({
   similarCount = 12,
   popularPicks,
   initialQuery = '',
+  sessionUserId,
 }: {
   similarCount?: number;
   popularPicks?: ShownMovie[];
   /** A search to start with (`/discover?q=`), e.g. from the movie-not-found page. */
   initialQuery?: string;
+  sessionUserId: number;
 }) {
   const [query, setQuery] = useState(initialQuery);
   const [candidates, setCandidates] = useState<Load<{ label: string; movies: ShownMovie[] }>>(
@@ -39,7 +42,6 @@ export default function Discover({
   );
   const [seeds, setSeeds] = useState<ShownMovie[]>([]);
   const [similar, setSimilar] = useState<Load<{ seeds: ShownMovie[]; movies: ShownMovie[] }>>({ kind: 'idle' });
-  const [userId, setUserId] = useState('');
   const [saved, setSaved] = useState<Load<{ userId: number; accepted: number }>>({ kind: 'idle' });
   const searchRun = useRef(0);
   // The server rendered the popular picks already; the first empty query need not fetch them again.
@@ -99,18 +101,7 @@ export default function Discover({
 
   const saveLikes = async (event: Event) => {
     event.preventDefault();
-    const id = Number(userId);
-    if (!Number.isInteger(id) || id < 1) {
-      return setSaved({
-        kind: 'failed',
-        problem: {
-          status: 400,
-          code: 'invalid_user',
-          message: 'Enter your user id: a whole number from 1 up.',
-          request_id: null,
-        },
-      });
-    }
+    const id = sessionUserId;
     setSaved({ kind: 'loading' });
     const result = await fetchApi<InteractionsResponse>(
       '/interactions',
@@ -206,15 +197,7 @@ export default function Discover({
         </button>
         {seeds.length > 0 && (
           <form class="save-likes" onSubmit={saveLikes}>
-            <label for="likes-user">Your user id</label>
-            <input
-              id="likes-user"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              value={userId}
-              onInput={(e) => setUserId((e.target as HTMLInputElement).value)}
-            />
+            <p>Saved as user {sessionUserId}, this browser's id.</p>
             <button type="submit" disabled={saved.kind === 'loading'}>
               I liked these
             </button>
@@ -223,8 +206,7 @@ export default function Discover({
               {saved.kind === 'failed' && <ErrorNotice problem={saved.problem} />}
               {saved.kind === 'done' && (
                 <p class="success" role="status">
-                  Saved {saved.value.accepted} likes. <a href={`/?user=${saved.value.userId}`}>See your For-you list</a>
-                  , now based on them.
+                  Saved {saved.value.accepted} likes. <a href="/">See your picks</a>, now based on them.
                 </p>
               )}
             </div>

@@ -36,6 +36,7 @@ export class RecommenderModel implements ModelHandle {
   readonly genres: readonly string[];
   readonly popularWindows: readonly PopularWindow[];
   readonly foldsIn: boolean;
+  readonly approximate: boolean;
   readonly #parts: RecommenderModelParts;
   readonly #userIndex = new Map<number, number>();
   readonly #itemIndex = new Map<number, number>();
@@ -70,6 +71,7 @@ export class RecommenderModel implements ModelHandle {
     this.#searchText = this.#shown.map((m) => `${m.title}\n${m.display_title}`.toLowerCase());
     this.#byPopularity = parts.popular.recommendFromLiked(new Uint32Array(0), items.length, {}).items;
     this.foldsIn = canFoldIn(recommender, this.#byPopularity);
+    this.approximate = recommender.approximate !== undefined;
   }
 
   knowsUser(userId: number): boolean {
