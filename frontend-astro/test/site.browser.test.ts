@@ -86,8 +86,8 @@ describe('the Astro site in Chromium', () => {
   it('shows a known user their personalised list beside Trending now, the model version in the footer only', async () => {
     const userId = api.data.userIds[0];
     await open('/');
-    await page.getByLabel('Your user id').fill(String(userId));
-    await page.getByLabel('Your user id').press('Enter');
+    await page.getByLabel('User id', { exact: true }).fill(String(userId));
+    await page.getByLabel('User id', { exact: true }).press('Enter');
     await page.waitForURL(new RegExp(`[?]user=${userId}(&|$)`));
     await expect.poll(() => page.getByTestId('api-status').getAttribute('data-state')).toBe('up');
     const direct = await recommendDirect(userId);
@@ -188,11 +188,11 @@ describe('the Astro site in Chromium', () => {
   it("narrows a known user's list by genre and years, and says so when nothing is left", async () => {
     const userId = api.data.userIds[3];
     await open('/');
-    await page.getByLabel('Your user id').fill(String(userId));
+    await page.getByLabel('User id', { exact: true }).fill(String(userId));
     await page.getByLabel('Genre').selectOption('Drama');
     await page.getByLabel('From year').fill('1990');
     await page.getByLabel('To year').fill('2005');
-    await page.getByRole('button', { name: 'Show my movies' }).click();
+    await page.getByRole('button', { name: 'Show picks' }).click();
     await page.waitForURL(/genre=Drama/);
     const lines = await page
       .locator('[data-testid="for-you"] [data-testid="movie-list"] .movie-meta')
@@ -348,7 +348,7 @@ describe('the Astro site in Chromium', () => {
     const firstSite = await startSite(waiting.url);
     try {
       for (const route of ['/?user=1', '/popular']) {
-        context = await browser.newContext();
+        context = await browser.newContext({ bypassCSP: true });
         page = await context.newPage();
         const response = await page.goto(firstSite.url + route);
         expect(response?.status()).toBe(503);
@@ -366,6 +366,69 @@ describe('the Astro site in Chromium', () => {
       await firstSite.stop();
       await waiting.close();
     }
+  });
+
+  it('saves a like from a card and changes the visitor’s For-you list in place, without a reload', async () => {
+    await open('/');
+    const forYou = page.getByTestId('for-you');
+    expect(await forYou.getAttribute('data-source')).toBe('popular');
+    const before = await forYouIds(page);
+    await page.evaluate('window.sameDocument = true');
+    const status = page.locator('[data-rate-status]');
+    const liked: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const card = forYou.locator('li').nth(n);
+      const title = (await card.locator('.movie-title').textContent()) ?? '';
+      liked.push(title);
+      await card.getByRole('button', { name: `Like ${title}`, exact: true }).click();
+      await expect.poll(() => status.textContent()).toBe(`Saved: you like ${title}. Your picks are updated.`);
+    }
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(await forYou.getAttribute('data-source')).toBe('fold_in');
+    const after = await forYouIds(page);
+    expect(after).not.toEqual(before);
+    expect(after.filter((id) => before.slice(0, 3).includes(id))).toEqual([]);
+    const because = await forYou.locator('[data-testid="because-you-liked"] cite').allTextContents();
+    expect(because.length).toBeGreaterThan(0);
+    for (const title of because) expect(liked).toContain(title);
+    await expectAccessible(page);
+    await screenshot(page, 'for-you-after-likes-in-place');
+
+    // "Not interested" takes a movie out of the list the same way.
+    const dismissed = forYou.locator('li').first();
+    const dismissedId = Number(await dismissed.getAttribute('data-movie-id'));
+    const dismissedTitle = (await dismissed.locator('.movie-title').textContent()) ?? '';
+    await dismissed.getByRole('button', { name: `Not interested in ${dismissedTitle}` }).click();
+    await expect
+      .poll(() => status.textContent())
+      .toBe(`Saved: we will not suggest ${dismissedTitle} again. Your picks are updated.`);
+    expect(await forYouIds(page)).not.toContain(dismissedId);
+
+    // Without the session cookie the like is refused, and the page says what to do.
+    await context.clearCookies();
+    await forYou
+      .locator('li')
+      .first()
+      .getByRole('button', { name: /^Like / })
+      .click();
+    await expect.poll(() => status.getAttribute('data-tone')).toBe('error');
+    expect(await status.textContent()).toContain('allow cookies');
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+  });
+
+  it('saves a like from a movie page and says where the picks are', async () => {
+    await open(`/movies/${api.data.movieIds[1]}`);
+    const title = (await page.getByRole('heading', { level: 1 }).textContent()) ?? '';
+    await page.getByRole('button', { name: `Like ${title}`, exact: true }).click();
+    const status = page.locator('[data-rate-status]');
+    await expect.poll(() => status.textContent()).toBe(`Saved: you like ${title}. See your picks`);
+    expect(await page.getByRole('button', { name: `Like ${title}`, exact: true }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    await status.getByRole('link', { name: 'See your picks' }).click();
+    await page.waitForURL(`${site.url}/`);
+    expect(await page.getByTestId('for-you').getAttribute('data-source')).toBe('fold_in');
+    await expectAccessible(page);
   });
 
   it('has an accessibility check that does catch a serious violation (control)', async () => {
@@ -395,7 +458,7 @@ describe('the Astro site in Chromium', () => {
       await expect
         .poll(() => page.getByTestId('api-status').getAttribute('data-state'), { timeout: 15_000 })
         .toBe('down');
-      await page.getByRole('button', { name: 'Show my movies' }).click();
+      await page.getByRole('button', { name: 'Show picks' }).click();
       await page.getByTestId('error-notice').waitFor();
       expect(await page.getByTestId('error-notice').getAttribute('data-code')).toBe('api_unreachable');
       expect(await page.getByTestId('error-notice').count()).toBe(1);

@@ -1,4 +1,5 @@
 import { type ShownMovie, yearText } from '../lib/present.ts';
+import { RateButtons } from './RateButtons.tsx';
 
 interface Props {
   movies: readonly ShownMovie[];
@@ -6,7 +7,10 @@ interface Props {
   label: string;
 }
 
-/** A ranked list of movies, each linking to its details; rendered on the server, or inside an island. */
+/**
+ * A ranked list of movies, each linking to its details, with like / not-interested buttons; rendered on the
+ * server, or inside an island.
+ */
 export function MovieList({ movies, label }: Props) {
   return (
     <ol class="movies" aria-label={label} data-testid="movie-list">
@@ -24,6 +28,7 @@ export function MovieList({ movies, label }: Props) {
               Because you liked <cite>{movie.because}</cite>
             </span>
           )}
+          <RateButtons movieId={movie.movie_id} title={movie.title} />
         </li>
       ))}
     </ol>

@@ -64,6 +64,24 @@ export function describeProblem(problem: ApiProblem): { title: string; detail: s
       detail: 'It is not in our catalogue yet. Search for it on Discover, or browse Popular.',
     };
   }
+  if (problem.code === 'no_session') {
+    return {
+      title: 'Your like was not saved',
+      detail: 'Likes are kept with this site’s cookie: allow cookies for it, reload the page and try again.',
+    };
+  }
+  if (problem.code === 'not_your_user') {
+    return { title: 'Your like was not saved', detail: 'Your session changed: reload the page and try again.' };
+  }
+  if (problem.code === 'writes_unavailable') {
+    return {
+      title: 'Likes cannot be saved right now',
+      detail: 'Recommendations still work; try again later.',
+    };
+  }
+  if (problem.status === 429) {
+    return { title: 'That was a lot of likes at once', detail: 'Wait a few seconds and try again.' };
+  }
   const reference = problem.request_id ? ` (reference ${problem.request_id})` : '';
   if (problem.status >= 400 && problem.status < 500) {
     return {

@@ -45,10 +45,6 @@ async function refreshForYou(section: HTMLElement): Promise<boolean> {
 
 async function rate(button: HTMLButtonElement, group: HTMLElement): Promise<void> {
   const title = group.dataset.rateTitle ?? 'this movie';
-  if (!Number.isInteger(visitor) || visitor < 1) {
-    say('Likes are kept with this site’s cookie: allow cookies for it, reload the page and try again.', 'error');
-    return;
-  }
   const rating = Number(button.dataset.rating);
   const buttons = [...group.querySelectorAll<HTMLButtonElement>('button[data-rating]')];
   for (const b of buttons) b.disabled = true;
