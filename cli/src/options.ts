@@ -52,3 +52,20 @@ export function familyList(value: string): FamilyChoice {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
+
+/** `--min-coverage`: a share of the catalogue in [0, 1]. */
+export function parseShare(value: string): number {
+  const share = Number(value);
+  if (!(share >= 0 && share <= 1))
+    throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
+  return share;
+}
+
+/** `--run <name>`: a run's name (a Job name in a cluster), which also names its directory in the store. */
+export function runName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63)
+    throw new InvalidArgumentError(
+      `expected a run name (a DNS-1123 label of at most 63 characters), got ${JSON.stringify(value)}`,
+    );
+  return value;
+}

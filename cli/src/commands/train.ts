@@ -1,7 +1,7 @@
 import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
 import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { type FamilyChoice, familyList, MODELS_HELP, positiveInteger, printJson } from '../options.ts';
+import { type FamilyChoice, familyList, MODELS_HELP, parseShare, positiveInteger, printJson } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 
@@ -122,11 +122,4 @@ function trainTable(result: TrainResult): string {
   lines.push(format(header), ...rows.map(format), '');
   for (const [name, m] of Object.entries(result.models)) lines.push(`${name}: ${JSON.stringify(m.params)}`);
   return `${lines.join('\n')}\n`;
-}
-
-function parseShare(value: string): number {
-  const share = Number(value);
-  if (!(share >= 0 && share <= 1))
-    throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
-  return share;
 }
