@@ -120,7 +120,7 @@ export class LocalRuntime {
     const { actions } = reconcile(recModel, world);
     if (!actions.some((a) => a.type === 'updateStatus') && stored?.generation !== state.generation)
       writeLocalState(paths.statusFile, state);
-    await carryOut(actions, this.#effects(recModel, state, world.productionVersion));
+    await carryOut(actions, this.#effects(recModel, state));
   }
 
   /** A touched `<var>/retrain` file is the local twin of the retrain annotation: its time is the request. */
@@ -171,7 +171,7 @@ export class LocalRuntime {
     };
   }
 
-  #effects(recModel: RecModel, state: LocalState, productionVersion: string | null): RecModelEffects {
+  #effects(recModel: RecModel, state: LocalState): RecModelEffects {
     const { paths, log } = this.#options;
     const name = recModel.metadata.name;
     return {
@@ -180,7 +180,7 @@ export class LocalRuntime {
         this.#startTraining(recModel, this.#run(recModel, action.runName), action.trigger),
       gateStartedOrDone: (action) =>
         this.#gating === action.runName ||
-        this.#run(recModel, action.runName).gate(false, productionVersion) !== undefined,
+        this.#run(recModel, action.runName).gate(false, action.productionVersion) !== undefined,
       startGate: async (action) => this.#startGate(this.#run(recModel, action.runName), name, action),
       applyDecision: (decision) => this.#registry.applyDecision(name, decision),
       discardGate: async (runName) => this.#run(recModel, runName).discardGate(),

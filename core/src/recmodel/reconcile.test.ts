@@ -454,6 +454,20 @@ describe('reconcile: schedules and runs it did not start', () => {
     expect(ofType(reconcile(model, w), 'schedule')).toEqual([]);
   });
 
+  it('follows a Production moved outside its runs (recsys promote by hand): the status shows it, once', () => {
+    const { model, w } = settled();
+    expect(model.status?.productionVersion).toBe('v1');
+    const withNdcg = { ...model, status: { ...model.status!, productionNdcgAt10: 0.3 } };
+    const moved = reconcile(withNdcg, { ...w, productionVersion: 'v9', serving: servingAt('v1') });
+    expect(ofType(moved, 'rollServing')[0]).toMatchObject({ version: 'v9' });
+    const status = ofType(moved, 'updateStatus')[0].status;
+    expect(status.productionVersion).toBe('v9');
+    expect(status.productionNdcgAt10).toBeUndefined();
+    expect(ofType(moved, 'emitEvent').map((e) => e.reason)).toContain('ProductionChanged');
+    const after = reconcile(applied(withNdcg, moved), { ...w, productionVersion: 'v9', serving: servingAt('v9') });
+    expect(ofType(after, 'emitEvent')).toEqual([]);
+  });
+
   it('follows and gates a trainer run started by hand, once idle, and records its decision', () => {
     const { model, w } = settled();
     const manual = { name: 'manual-1', createdAt: later(60_000) };

@@ -3,6 +3,7 @@ import type { PromotionPolicy } from '../promotion/policy.ts';
 import { condition, type Draft, startDraft } from './draft.ts';
 import { withoutUndefined } from './records.ts';
 import { stableJson } from './run-name.ts';
+import { followProduction } from './steps/follow-production.ts';
 import { followRun } from './steps/follow-run.ts';
 import { keepSchedules, writeReports } from './steps/schedules.ts';
 import { adoptRun, relaunchLostRun, startNextRun } from './steps/start-run.ts';
@@ -101,6 +102,7 @@ export interface ReconcileResult {
 
 /** The steps of one pass, in order; each reads what the ones before it decided. */
 const STEPS: ((draft: Draft) => void)[] = [
+  followProduction,
   followRun,
   relaunchLostRun,
   adoptRun,
