@@ -1,3 +1,4 @@
+import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInteger(value: string): number {
@@ -68,4 +69,16 @@ export function runName(value: string): string {
       `expected a run name (a DNS-1123 label of at most 63 characters), got ${JSON.stringify(value)}`,
     );
   return value;
+}
+
+export const MEMORY_BUDGET_HELP =
+  "memory one fit's model arrays may take, e.g. 12Gi (default: half the container's memory limit, else half the machine's); a family that cannot fit is skipped with the reason";
+
+/** `--memory-budget`: a Kubernetes quantity such as 12Gi, in bytes. */
+export function memorySize(value: string): number {
+  try {
+    return parseMemoryQuantity(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

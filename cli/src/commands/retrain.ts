@@ -2,7 +2,16 @@ import { type RetrainOptions, type RetrainResult, retrain, trainCandidate } from
 import type { SelectionRule } from '@recsys/trainer/train/search';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { familyList, MODELS_HELP, parseShare, positiveInteger, printJson, runName } from '../options.ts';
+import {
+  familyList,
+  MEMORY_BUDGET_HELP,
+  MODELS_HELP,
+  memorySize,
+  parseShare,
+  positiveInteger,
+  printJson,
+  runName,
+} from '../options.ts';
 import { recordRunStep } from '../run-step.ts';
 import {
   localPaths,
@@ -43,6 +52,7 @@ export function registerRetrain(program: Command): void {
     .option('--models <families>', MODELS_HELP, familyList)
     .option('--budget <n>', 'candidates tried per family on validation', positiveInteger)
     .option('--min-coverage <share>', 'validation coverage@100 a candidate needs to win the search', parseShare)
+    .option('--memory-budget <size>', MEMORY_BUDGET_HELP, memorySize)
     .option('--tracking-uri <url>', 'an MLflow server (default: RECSYS_TRACKING_URI, else embedded in the store)')
     .option(
       '--candidate-only',
@@ -99,6 +109,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     model: flags.model,
     models: flags.models,
     budget: flags.budget,
+    memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: thresholdsFrom(flags),
   };
@@ -124,6 +135,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     families: flags.models?.names,
     familyBudgets: flags.models?.budgets,
     budget: flags.budget,
+    memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: overrides.thresholds,
     selection,
@@ -158,7 +170,10 @@ function retrainText(result: RetrainResult): string {
   const { ingested, dataset, seconds } = result;
   const lines = [
     `ingested ${ingested.events} interaction(s): ${ingested.added} new, ${ingested.replaced} re-ratings` +
-      (ingested.unlisted_movies.length ? `, ${ingested.unlisted_movies.length} movie(s) without metadata` : ''),
+      (ingested.unlisted_movies.length ? `, ${ingested.unlisted_movies.length} movie(s) without metadata` : '') +
+      (ingested.rejected
+        ? `, ${ingested.rejected} left out (time outside the data's span or rating off the scale)`
+        : ''),
     `dataset ${dataset.interactions.train} / ${dataset.interactions.validation} / ${dataset.interactions.test} (${dataset.fingerprint.slice(0, 12)}…)`,
     `candidate ${result.version} (${result.train.best})`,
     result.newly_learnable.length > 0

@@ -1,7 +1,16 @@
 import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
 import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { type FamilyChoice, familyList, MODELS_HELP, parseShare, positiveInteger, printJson } from '../options.ts';
+import {
+  type FamilyChoice,
+  familyList,
+  MEMORY_BUDGET_HELP,
+  MODELS_HELP,
+  memorySize,
+  parseShare,
+  positiveInteger,
+  printJson,
+} from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 
@@ -31,6 +40,7 @@ export function registerTrain(program: Command): void {
       '--tracking-uri <url>',
       'an MLflow server to track with (default: RECSYS_TRACKING_URI, else embedded in the store)',
     )
+    .option('--memory-budget <size>', MEMORY_BUDGET_HELP, memorySize)
     .option('--json', 'print the result as JSON on stdout', false);
   thresholdOptions(command).action(
     async (
@@ -42,6 +52,7 @@ export function registerTrain(program: Command): void {
         budget: number;
         minCoverage: number;
         trackingUri?: string;
+        memoryBudget?: number;
         json: boolean;
       },
     ) => {
@@ -55,6 +66,7 @@ export function registerTrain(program: Command): void {
         budget: options.budget,
         selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
         trackingUri: options.trackingUri,
+        memoryBudget: options.memoryBudget,
         thresholds: thresholdsFrom(options),
         onProgress: (event) => {
           if (event.stage === 'search') {
@@ -85,6 +97,8 @@ export function registerTrain(program: Command): void {
           bundle: result.bundle,
           best: result.best,
           tracking: result.tracking,
+          memory_budget: result.memory_budget,
+          skipped: result.skipped,
           models: Object.fromEntries(
             Object.entries(result.models).map(([name, m]) => [
               name,
@@ -120,6 +134,10 @@ function trainTable(result: TrainResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   lines.push(format(header), ...rows.map(format), '');
+  const { bytes, source } = result.memory_budget;
+  lines.push(`memory budget ${(bytes / 2 ** 30).toFixed(1)} GiB (${source})`);
+  for (const [name, reason] of Object.entries(result.skipped)) lines.push(`skipped ${name}: ${reason}`);
+  lines.push('');
   for (const [name, m] of Object.entries(result.models)) lines.push(`${name}: ${JSON.stringify(m.params)}`);
   return `${lines.join('\n')}\n`;
 }

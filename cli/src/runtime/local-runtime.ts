@@ -15,6 +15,7 @@ import {
 } from '@recsys/core/recmodel/types';
 import { storeRegistry } from '@recsys/trainer/promotion/store-registry';
 import { type ChildExit, ChildProcesses } from './children.ts';
+import { type LocalSecrets, localSecrets } from './local-secrets.ts';
 import { RunDirectory } from './runs.ts';
 import { type LocalPaths, trainingPlaces } from './spec-options.ts';
 
@@ -53,11 +54,13 @@ export class LocalRuntime {
   /** The retrain and report schedules this runtime keeps (set by reconcile's schedule actions). */
   readonly #schedules: Record<'retrain' | 'report', string | null> = { retrain: null, report: null };
   readonly #registry: ProductionRegistry;
+  readonly #secrets: LocalSecrets;
 
   constructor(options: LocalRuntimeOptions) {
     this.#options = options;
     const { tracking } = options.readRecModel().spec;
     this.#registry = storeRegistry(options.paths.store, tracking.backend === 'mlflow' ? tracking.uri : undefined);
+    this.#secrets = localSecrets(options.paths.var);
   }
 
   start(): void {
@@ -190,6 +193,7 @@ export class LocalRuntime {
           CLI,
           ...['serve', '--store', paths.store, '--model', name, '--follow'],
           ...['--host', '127.0.0.1', '--port', String(action.port), '--log-dir', paths.serveLogs],
+          ...['--api-keys-file', this.#secrets.apiKeysFile],
         ]);
       },
       runFrontend: async (action) => this.#ensureSite(action.port, recModel.spec.serving.port),
@@ -292,6 +296,8 @@ export class LocalRuntime {
     }
     this.#ensureService('frontend', [SITE_ENTRY], {
       RECSYS_API_URL: `http://127.0.0.1:${apiPort}`,
+      RECSYS_API_KEY: this.#secrets.apiKey,
+      RECSYS_SESSION_SECRET: this.#secrets.sessionSecret,
       HOST: '127.0.0.1',
       PORT: String(port),
     });

@@ -5,6 +5,7 @@ import { type TrainingPlaces, trainingRequest } from '@recsys/core/recmodel/trai
 import type { RecModel } from '@recsys/core/recmodel/types';
 import type { Thresholds } from '@recsys/trainer/data/protocol';
 import type { RetrainOptions } from '@recsys/trainer/retrain/retrain';
+import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import type { FamilyChoice } from '../options.ts';
 
 /** Where a local RecModel keeps its files, all under one directory (`var` by default, as `make start` uses). */
@@ -53,6 +54,8 @@ export interface RetrainOverrides {
   models?: FamilyChoice;
   budget?: number;
   trackingUri?: string;
+  /** Bytes one fit's model arrays may take (`--memory-budget`). */
+  memoryBudget?: number;
   /** Flags replacing single thresholds of `spec.dataset`. */
   thresholds?: Partial<Thresholds>;
 }
@@ -80,6 +83,9 @@ export function retrainOptionsFromSpec(
     families: overrides.models?.names ?? request.families.map((f) => f.name),
     budget: overrides.budget ?? request.budget,
     familyBudgets: overrides.models?.budgets ?? familyBudgets,
+    memoryBudget:
+      overrides.memoryBudget ??
+      (request.memoryBudget === undefined ? undefined : parseMemoryQuantity(request.memoryBudget)),
     selection: { metric: 'ndcg@10', minCoverage: request.minCoverage },
     policy: recModel.spec.promotion,
     trackingUri: overrides.trackingUri ?? request.trackingUri,

@@ -18,6 +18,8 @@ export interface TrainingRequest {
   model: string;
   families: { name: string; budget?: number }[];
   budget: number;
+  /** A Kubernetes quantity (e.g. 2Gi) bounding one fit's model arrays; the process's own limit decides when absent. */
+  memoryBudget?: string;
   minCoverage: number;
   thresholds: { positiveRating: number; minUserPositives: number; minItemPositives: number; iterative: boolean };
   trackingUri?: string;
@@ -34,6 +36,7 @@ export function trainingRequest(recModel: RecModel, places: TrainingPlaces): Tra
     model: recModel.metadata.name,
     families: models.families,
     budget: models.budget,
+    memoryBudget: models.memoryBudget,
     minCoverage: selection.minCoverage,
     thresholds: {
       positiveRating: dataset.positiveRating,
@@ -65,6 +68,7 @@ export function trainingArgs(recModel: RecModel, places: TrainingPlaces): string
     ...['--min-item-positives', String(thresholds.minItemPositives)],
   ];
   if (thresholds.iterative) args.push('--iterative');
+  if (request.memoryBudget) args.push('--memory-budget', request.memoryBudget);
   if (request.trackingUri) args.push('--tracking-uri', request.trackingUri);
   return args;
 }

@@ -60,14 +60,15 @@ export function kubeEffects(context: KubeEffectsContext): RecModelEffects {
       await client.createIfAbsent(service(recModel, servingName(name), 'serving', action.port));
     },
     runFrontend: async (action) => {
-      const deployment = frontendDeployment(recModel, action.port, action.image, 1);
+      const deployment = frontendDeployment(recModel, action.port, action.image, 1, config.keysSecret);
       await client.createOrPatch(deployment, owned.deployment(deployment.metadata.name));
       await client.createIfAbsent(service(recModel, frontendName(name), 'frontend', action.port));
     },
     stopFrontend: async () => {
       const existing = owned.deployment(frontendName(name));
       const { port, image } = recModel.spec.frontend;
-      if (existing) await client.createOrPatch(frontendDeployment(recModel, port, image, 0), existing);
+      if (existing)
+        await client.createOrPatch(frontendDeployment(recModel, port, image, 0, config.keysSecret), existing);
     },
     schedule: async (action) => {
       const cronJobName = action.job === 'retrain' ? retrainCronJobName(name) : reportCronJobName(name);

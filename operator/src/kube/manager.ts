@@ -28,7 +28,7 @@ export interface OperatorOptions extends Omit<ReconcilerOptions, 'log'> {
  * with exponential backoff and jitter. Only the Lease holder reconciles; a clean stop gives the Lease up.
  */
 export class RecModelOperator {
-  readonly options: Required<Omit<OperatorOptions, 'log'>> & Pick<OperatorOptions, 'log'>;
+  readonly options: Required<Omit<OperatorOptions, 'log' | 'keysSecret'>> & Pick<OperatorOptions, 'log' | 'keysSecret'>;
   readonly #kubeConfig: KubeConfig;
   readonly #elector: LeaderElector;
   readonly #queue: WorkQueue;

@@ -2,7 +2,15 @@ import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
 import { trainingArgs } from '@recsys/core/recmodel/training-args';
 import { describe, expect, it } from 'vitest';
 import { gateJobName, RUN_LABEL, retrainCronJobName, servingName, VERSION_ANNOTATION } from './names.ts';
-import { gateJob, type Manifest, retrainCronJob, servingDeployment, trainerJob } from './objects.ts';
+import {
+  frontendDeployment,
+  gateJob,
+  type Manifest,
+  reportCronJob,
+  retrainCronJob,
+  servingDeployment,
+  trainerJob,
+} from './objects.ts';
 
 const config = { trainerImage: 'trainer:1.2.3', artifactClaim: 'artifacts', artifactMount: '/artifacts' };
 const recModel = parseRecModelOrThrow({
@@ -53,7 +61,7 @@ describe('owned objects', () => {
     ]);
   });
 
-  it("passes spec.dataset (event logs included), a family's own budget and the thresholds to recsys retrain", () => {
+  it("passes spec.dataset (event logs included), a family's own budget, the memory budget and the thresholds to recsys retrain", () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];
     custom.spec.dataset = {
@@ -63,6 +71,7 @@ describe('owned objects', () => {
       iterative: true,
       eventLogs: '/artifacts/events',
     };
+    custom.spec.models.memoryBudget = '12Gi';
     const args: string[] = containers(trainerJob(custom, config, 'run', 'spec').spec.template)[0]?.args;
     const flag = (name: string) => args[args.indexOf(name) + 1];
     expect(args.slice(0, 2)).toEqual(['retrain', '--candidate-only']);
@@ -75,6 +84,10 @@ describe('owned objects', () => {
       '3',
     ]);
     expect(args).toContain('--iterative');
+    expect(flag('--memory-budget')).toBe('12Gi');
+    expect(trainerJob(recModel, config, 'run', 'spec').spec.template.spec.containers[0].args).not.toContain(
+      '--memory-budget',
+    );
     expect(args.join(' ')).not.toMatch(/sed|\|/);
   });
 
@@ -113,6 +126,47 @@ describe('owned objects', () => {
         for (const mount of container.volumeMounts) expect(volumes.has(mount.name)).toBe(true);
       }
     }
+  });
+
+  it('no workload pod gets a ServiceAccount token, and every container has requests and a memory limit (issue 16)', () => {
+    const withReport = structuredClone(recModel);
+    withReport.spec.report = { ...withReport.spec.report, schedule: '0 6 * * *' };
+    const pods = [
+      trainerJob(recModel, config, 'run', 'spec').spec.template,
+      gateJob(recModel, config, {
+        type: 'evaluateGate',
+        runName: 'run',
+        candidateVersion: 'v2',
+        productionVersion: 'v1',
+        policy: recModel.spec.promotion,
+      }).spec.template,
+      servingDeployment(recModel, config, 'v1', recModel.spec.serving).spec.template,
+      frontendDeployment(recModel, 4321, 'site:1', 1).spec.template,
+      retrainCronJob(recModel, config, '0 3 * * *').spec.jobTemplate.spec.template,
+      reportCronJob(withReport, config).spec.jobTemplate.spec.template,
+    ];
+    for (const pod of pods) {
+      expect(pod.spec.automountServiceAccountToken).toBe(false);
+      for (const container of containers(pod)) {
+        expect(container.resources?.requests?.cpu, container.name).toBeDefined();
+        expect(container.resources?.requests?.memory, container.name).toBeDefined();
+        expect(container.resources?.limits?.memory, container.name).toBeDefined();
+      }
+    }
+  });
+
+  it('with the keys Secret, serving reads its key file from it and the site gets its key and session secret', () => {
+    const keyed = { ...config, keysSecret: 'rs-keys' };
+    const serving = servingDeployment(recModel, keyed, 'v1', recModel.spec.serving).spec.template;
+    expect(containers(serving)[0].args).toContain('--api-keys-file=/etc/recsys/keys/api-keys');
+    expect(serving.spec.volumes).toContainEqual(
+      expect.objectContaining({ name: 'keys', secret: expect.objectContaining({ secretName: 'rs-keys' }) }),
+    );
+    const site = frontendDeployment(recModel, 4321, 'site:1', 1, 'rs-keys').spec.template;
+    const env = Object.fromEntries(containers(site)[0].env.map((e: Manifest) => [e.name, e.valueFrom?.secretKeyRef]));
+    expect(env.RECSYS_API_KEY).toEqual({ name: 'rs-keys', key: 'site-api-key' });
+    expect(env.RECSYS_SESSION_SECRET).toEqual({ name: 'rs-keys', key: 'session-secret' });
+    expect(JSON.stringify(site)).not.toContain('api-keys');
   });
 
   it('serving is pinned to one version and rolls with no unavailable replica, ready only on /ready', () => {
