@@ -34,18 +34,14 @@ export function registerUp(program: Command): void {
       const paths = localPaths(flags.var);
       const log = (line: string) => process.stderr.write(`recsys up: ${line}\n`);
       const runtime = new LocalRuntime({
-        specFile: flags.file,
         readRecModel,
         paths,
-        retrainArgs: flags.source ? ['--source', flags.source] : [],
         tickMs: flags.tick,
         log,
+        print: (line) => process.stderr.write(`${line}\n`),
       });
-      const { serving, frontend } = first.spec;
-      log(`RecModel ${first.metadata.name} from ${flags.file}; state in ${paths.statusFile}`);
-      log(
-        `API http://127.0.0.1:${serving.port} (docs: /docs)${frontend.enabled ? `, site http://127.0.0.1:${frontend.port}` : ''}; Ctrl-C stops everything`,
-      );
+      // The URLs come once something answers on them (the runtime prints them then), never before.
+      log(`RecModel ${first.metadata.name} from ${flags.file}; state in ${paths.statusFile}; Ctrl-C stops everything`);
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) return;

@@ -23,6 +23,8 @@ export class BlendScorer implements Scorer {
   readonly items: number;
   readonly parts: readonly BlendPart[];
   readonly comparesItems: boolean;
+  /** The one item-comparing part's pairwise similarity (it answers scoreSimilar alone); absent otherwise. */
+  readonly similarityTo: Scorer['similarityTo'];
   readonly #similarParts: readonly BlendPart[];
   readonly activity: UserActivity | undefined;
   readonly #over: Uint8Array;
@@ -49,6 +51,7 @@ export class BlendScorer implements Scorer {
     this.activity = activity;
     this.#similarParts = parts.filter((part) => part.scorer.comparesItems && part.weight > 0);
     this.comparesItems = this.#similarParts.length > 0;
+    this.similarityTo = this.#similarParts.length === 1 ? this.#similarParts[0].scorer.similarityTo : undefined;
     this.#over = over;
     this.#scratch = new Float32Array(this.items);
   }
