@@ -13,7 +13,7 @@ import { MonitoredRequestLog, monitorSlot } from './live-metrics/monitored-reque
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';
-import { loadModel } from './model/load.ts';
+import { loadModel, type ModelLoadOptions } from './model/load.ts';
 import { ModelSlot } from './model/slot.ts';
 import { type RunningServer, startServer } from './server.ts';
 
@@ -46,6 +46,8 @@ export interface ServeOptions {
   /** Where progress lines go (stderr by default). */
   say?: (line: string) => void;
   load?: (store: string, modelName: string, version: string) => Promise<ModelHandle>;
+  /** Options of the default loader (the usearch indexes). */
+  loadOptions?: ModelLoadOptions;
   pollMs?: number;
 }
 
@@ -94,7 +96,9 @@ export function resolveModelName(store: string, given?: string): string {
  */
 export async function serve(options: ServeOptions): Promise<RunningService> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const load = options.load ?? loadModel;
+  const load =
+    options.load ??
+    ((store: string, name: string, version: string) => loadModel(store, name, version, options.loadOptions));
   if (options.follow && options.version) {
     throw new Error('--follow and --version exclude each other: follow Production, or pin one version');
   }
@@ -194,10 +198,11 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   try {
     const started = performance.now();
     const model = initial ? await loadInitial(initial) : undefined;
-    if (model)
+    if (model) {
       say(
-        `serving: loaded ${modelName}/${model.info.version} (verified) in ${Math.round(performance.now() - started)} ms`,
+        `serving: loaded ${modelName}/${model.info.version} (verified) in ${Math.round(performance.now() - started)} ms${model.approximate ? ', answering from its usearch indexes' : ''}`,
       );
+    }
     const restoring = performance.now();
     restored = await eventStore.restore();
     say(

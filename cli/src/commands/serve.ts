@@ -1,6 +1,7 @@
+import type { AnnMode } from '@recsys/core/recommender/approximate';
 import { DEFAULT_FOLD_IN_USERS } from '@recsys/serving/interactions/user-history';
 import { DEFAULT_WRITE_LIMITS, serve } from '@recsys/serving/serve';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 function port(value: string): number {
   const n = Number(value);
@@ -57,6 +58,14 @@ export function registerServe(program: Command): void {
     .option('--cors-origin <origin...>', 'browser origins allowed to call the API', [])
     .option('--body-limit <size>', 'largest request body accepted', bytes, 256 * 1024)
     .option('--retention-days <days>', 'days of request log kept (at least 7)', days, 7)
+    .addOption(
+      new Option(
+        '--ann <mode>',
+        "answer /recommend and /similar of a factor model from its bundle's usearch indexes: auto (from 50,000 movies), on, off (always scan)",
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .option(
       '--api-keys-file <file>',
       'keys that may POST /interactions, one a line, re-read when the file changes (also: RECSYS_API_KEYS, comma-separated); none: writes answer 401',
@@ -92,6 +101,7 @@ export function registerServe(program: Command): void {
         corsOrigin: string[];
         bodyLimit: number;
         retentionDays: number;
+        ann: AnnMode;
         apiKeysFile?: string;
         keyRate: number;
         userRate: number;
@@ -109,6 +119,7 @@ export function registerServe(program: Command): void {
           corsOrigins: options.corsOrigin,
           bodyLimitBytes: options.bodyLimit,
           retentionDays: options.retentionDays,
+          loadOptions: { ann: options.ann },
           apiKeysFile: options.apiKeysFile,
           apiKeysEnv: process.env.RECSYS_API_KEYS,
           foldInUsers: options.foldInUsers,

@@ -115,6 +115,15 @@ const ModelsSpecSchema = z
       .max(1000)
       .default(8)
       .describe('Candidates tried on validation per family, unless the family names its own.'),
+    memoryBudget: z
+      .string()
+      .regex(/^[0-9]+(\.[0-9]+)?(k|M|G|T|Ki|Mi|Gi|Ti)?$/, {
+        message: 'expected a memory quantity such as 12Gi, 8G or 512Mi',
+      })
+      .optional()
+      .describe(
+        "Memory one fit's model arrays may take (a quantity, e.g. 12Gi); half the trainer container's memory limit when absent. A family that cannot fit is skipped with the reason in the train result.",
+      ),
   })
   .strict()
   .meta({

@@ -52,13 +52,15 @@ describe('owned objects', () => {
     expect(env.RECSYS_DATA).toBe('/artifacts/data/ml-100k');
     expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend');
     expect(env.RECSYS_DATASET_FLAGS).toBe('--positive-rating 4 --min-user-positives 5 --min-item-positives 10');
+    expect(env.RECSYS_MEMORY_FLAGS).toBe('');
     expect(env.RECSYS_RUN).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
   });
 
-  it("passes a family's own budget and the RecModel's dataset thresholds to recsys train", () => {
+  it("passes a family's own budget, the memory budget and the RecModel's dataset thresholds to recsys train", () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];
     custom.spec.dataset = { ...custom.spec.dataset, positiveRating: 3.5, minItemPositives: 3, iterative: true };
+    custom.spec.models.memoryBudget = '12Gi';
     const job = trainerJob(custom, config, 'run', 'spec');
     const env = Object.fromEntries(
       containers(job.spec.template).flatMap((c) => c.env.map((e: Manifest) => [e.name, e.value])),
@@ -67,6 +69,7 @@ describe('owned objects', () => {
     expect(env.RECSYS_DATASET_FLAGS).toBe(
       '--positive-rating 3.5 --min-user-positives 5 --min-item-positives 3 --iterative',
     );
+    expect(env.RECSYS_MEMORY_FLAGS).toBe('--memory-budget 12Gi');
   });
 
   it('every pod runs non-root on a read-only root filesystem and writes only to its volumes', () => {

@@ -105,7 +105,7 @@ export const TRAIN_SCRIPT = [
   'set -eu',
   'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
   'mkdir -p "$out"',
-  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS --json > "$out/train.json.partial"',
+  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS $RECSYS_MEMORY_FLAGS --json > "$out/train.json.partial"',
   'mv "$out/train.json.partial" "$out/train.json"',
   'sed -n \'s/^{"version":"\\([^"]*\\)".*"best":"\\([^"]*\\)".*/version=\\1 best=\\2/p\' "$out/train.json" > "$RECSYS_TERMINATION_LOG"',
 ].join('\n');
@@ -185,6 +185,11 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
       { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
       { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
+      // A quantity the schema has validated, or nothing: recsys train then takes half the container's memory limit.
+      {
+        name: 'RECSYS_MEMORY_FLAGS',
+        value: spec.models.memoryBudget ? `--memory-budget ${spec.models.memoryBudget}` : '',
+      },
       // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
       ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
         ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]

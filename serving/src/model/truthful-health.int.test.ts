@@ -16,8 +16,8 @@ describe('serving health that tells the truth', () => {
   let earlier: string;
   let production: string;
   beforeAll(async () => {
-    ({ version: earlier } = await writeCatalogueBundle(store, 'movies', SHAPE, 1));
-    ({ version: production } = await writeCatalogueBundle(store, 'movies', SHAPE, 2));
+    ({ version: earlier } = await writeCatalogueBundle(store, 'movies', SHAPE, { seed: 1 }));
+    ({ version: production } = await writeCatalogueBundle(store, 'movies', SHAPE, { seed: 2 }));
     writeProductionPointer(store, 'movies', earlier);
     writeProductionPointer(store, 'movies', production);
   });
@@ -44,7 +44,9 @@ describe('serving health that tells the truth', () => {
     try {
       expect(running.slot.current?.info.version).toBe(earlier);
       expect(said.join('\n')).toMatch(
-        new RegExp(`WARNING Production ${production} failed to load [\\s\\S]* serving the earlier Production ${earlier}`),
+        new RegExp(
+          `WARNING Production ${production} failed to load [\\s\\S]* serving the earlier Production ${earlier}`,
+        ),
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
       const ready = await call(running.url, 'GET', '/ready');

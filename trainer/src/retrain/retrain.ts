@@ -42,6 +42,8 @@ export interface RetrainOptions {
   families?: string[];
   budget?: number;
   familyBudgets?: Record<string, number>;
+  /** Bytes one fit's model arrays may take (`recsys train --memory-budget`); the container's by default. */
+  memoryBudget?: number;
   selection?: SelectionRule;
   policy?: PromotionPolicy;
   trackingUri?: string;
@@ -148,6 +150,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
     families: options.families,
     budget: options.budget,
     familyBudgets: options.familyBudgets,
+    memoryBudget: options.memoryBudget,
     selection: options.selection,
     trackingUri: options.trackingUri,
     parentVersion: previous,
