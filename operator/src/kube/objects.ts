@@ -186,9 +186,11 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
       { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
       // A quantity the schema has validated, or nothing: recsys train then takes half the container's memory limit.
+      // No value (not ''): the API server drops an empty one, and the stored spec must equal this one or every
+      // reconcile would patch the CronJob again; the kubelet sets a variable without a value to ''.
       {
         name: 'RECSYS_MEMORY_FLAGS',
-        value: spec.models.memoryBudget ? `--memory-budget ${spec.models.memoryBudget}` : '',
+        ...(spec.models.memoryBudget ? { value: `--memory-budget ${spec.models.memoryBudget}` } : {}),
       },
       // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
       ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri

@@ -41,10 +41,12 @@ export function runJobPod(
     HOME: scratch,
   };
   for (const variable of container.env ?? []) {
-    if (typeof variable.value === 'string') {
-      env[variable.name] = variable.value.startsWith(options.mountPath)
-        ? options.volumeDir + variable.value.slice(options.mountPath.length)
-        : variable.value;
+    // The API server drops an empty value (omitempty); a kubelet then sets the variable to the empty string.
+    if (variable.valueFrom === undefined) {
+      const value = typeof variable.value === 'string' ? variable.value : '';
+      env[variable.name] = value.startsWith(options.mountPath)
+        ? options.volumeDir + value.slice(options.mountPath.length)
+        : value;
     }
   }
   env.RECSYS_RUN = job.metadata.name;
