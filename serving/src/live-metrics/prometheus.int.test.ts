@@ -128,8 +128,11 @@ describe.skipIf(!available)('a real Prometheus scraping the real serving under s
     expect(summary.errors).toBe(0);
     expect(summary.recommend_requests).toBeGreaterThan(500);
     const answered = summary.personalised + summary.fold_in + summary.fallbacks + 1;
+    // The /similar requests came last: a scrape that saw the final /recommend count may predate some of them.
     await until(
-      async () => (await scalar('sum(recsys_recommendations_total{endpoint="recommend"})')) === answered,
+      async () =>
+        (await scalar('sum(recsys_recommendations_total{endpoint="recommend"})')) === answered &&
+        (await scalar('sum(recsys_recommendations_total{endpoint="similar"})')) === similarAnswered,
       'a scrape after the last request',
     );
 
