@@ -72,7 +72,8 @@ const statusOf = (error: unknown) => (error as { code?: number }).code;
  * replaced under optimistic concurrency). Only the Lease holder acts.
  */
 export class RecModelOperator {
-  readonly options: Required<Omit<OperatorOptions, 'log'>> & Pick<OperatorOptions, 'log'>;
+  readonly options: Required<Omit<OperatorOptions, 'log' | 'movieLensBaseUrl'>> &
+    Pick<OperatorOptions, 'log' | 'movieLensBaseUrl'>;
   readonly #objects: KubernetesObjectApi;
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;

@@ -22,6 +22,8 @@ export interface WorkloadConfig {
   artifactClaim: string;
   /** Where pods mount that claim. */
   artifactMount: string;
+  /** Where trainer Jobs download official MovieLens archives and their .md5 (unset: GroupLens). */
+  movieLensBaseUrl?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes manifests are plain JSON built here and validated by the API server.
@@ -166,6 +168,8 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
       { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
       { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
+      // An official archive name as the source is downloaded from here (a mirror for clusters without internet).
+      ...(config.movieLensBaseUrl ? [{ name: 'RECSYS_MOVIELENS_BASE_URL', value: config.movieLensBaseUrl }] : []),
       // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
       ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
         ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
