@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 //   integration  *.int.test.ts          real components: MLflow, SQLite files, the HTTP server, ml-100k
 //   browser      *.browser.test.ts      real Chromium against the real API and site
 //   cluster      *.cluster.test.ts      a real kube-apiserver + etcd
-//   e2e          *.e2e.test.ts          the whole system on a real single-node Kubernetes (make cluster-up deploy)
+//   e2e          e2e/*.e2e.test.ts      the whole system on a real single-node Kubernetes (make cluster-up deploy)
 const exclude = ['**/node_modules/**', '**/dist/**', '**/.astro/**'];
 export default defineConfig({
   test: {
@@ -51,7 +51,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['*/src/**/*.e2e.test.ts'],
+          include: ['e2e/**/*.e2e.test.ts'],
           exclude,
           testTimeout: 1_200_000,
           hookTimeout: 1_800_000,

@@ -14,6 +14,13 @@ IMAGE_PREFIX="${IMAGE_PREFIX:-ghcr.io/recsys-dev}"
 IMAGE_TAG="${IMAGE_TAG:-0.1.0}"
 ML100K="${ML100K:-$CLUSTER_ROOT/../shared/data/ml-100k}"
 log() { echo "deploy: $*" >&2; }
+# shown COMMAND...: prints the command as README's "In a cluster" writes it (program name, repository-relative paths)
+# and runs it; the e2e tier compares the two.
+shown() {
+  local words=("$(basename "$1")" "${@:2}")
+  echo "+ ${words[*]//$CLUSTER_ROOT\//}"
+  "$@"
+}
 die() { log "$*"; exit 1; }
 started=$(date +%s)
 
@@ -35,10 +42,10 @@ node "$CLUSTER_ROOT/scripts/cluster/movielens-archive.ts" "$ML100K" ml-100k "$CL
 chmod -R a+rX "$CLUSTER_DIR/movielens"
 
 # As README's "In a cluster" tells a user, with the mirror as the MovieLens source.
-"$BIN/helm" upgrade --install "$RELEASE" "$CLUSTER_ROOT/charts/recsys" --namespace "$NAMESPACE" --create-namespace \
-  --set movieLens.baseUrl="http://movielens.$NAMESPACE.svc" --wait --timeout 5m
+shown "$BIN/helm" upgrade --install "$RELEASE" "$CLUSTER_ROOT/charts/recsys" --namespace "$NAMESPACE" --create-namespace \
+  --set movieLens.baseUrl="http://movielens.$NAMESPACE.svc" --wait
 sed -e "s|@DATA_DIR@|$CLUSTER_DIR/movielens|" -e "s|@IMAGE@|$IMAGE_PREFIX/trainer:$IMAGE_TAG|" \
   "$CLUSTER_ROOT/scripts/cluster/movielens-mirror.yaml" | "$KUBECTL" --namespace "$NAMESPACE" apply -f - >/dev/null
 "$KUBECTL" --namespace "$NAMESPACE" rollout status deployment/movielens --timeout=120s >/dev/null
-"$KUBECTL" --namespace "$NAMESPACE" apply -f "$CLUSTER_ROOT/examples/recmodel.yaml"
+shown "$KUBECTL" --namespace "$NAMESPACE" apply -f "$CLUSTER_ROOT/examples/recmodel.yaml"
 log "deployed in $(($(date +%s) - started)) s; follow it with: kubectl --kubeconfig $KUBECONFIG_FILE -n $NAMESPACE get recmodels -w"

@@ -10,17 +10,26 @@ log() { echo "cluster-down: $*" >&2; }
 started=$(date +%s)
 BIN="$(ls -d "${RECSYS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/recsys}"/kube/*/bin 2>/dev/null | tail -n1)"
 
-# stop NAME: SIGTERM, up to 10 s, then SIGKILL.
+# stop NAME...: SIGTERM to each by its recorded PID, up to 10 s for all of them together, then SIGKILL.
 stop() {
-  local file="$PIDS/$1.pid" pid i
-  [ -f "$file" ] || return 0
-  pid="$(cat "$file")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$1 ($pid) ignored SIGTERM; killing it"; kill -KILL "$pid"; }
-  fi
-  rm -f "$file"
+  local name pid i pids=()
+  for name in "$@"; do
+    [ -f "$PIDS/$name.pid" ] || continue
+    pid="$(cat "$PIDS/$name.pid")"
+    kill -TERM "$pid" 2>/dev/null && pids+=("$pid:$name")
+    rm -f "$PIDS/$name.pid"
+  done
+  for ((i = 0; i < 40; i++)); do
+    alive=()
+    for entry in "${pids[@]}"; do kill -0 "${entry%%:*}" 2>/dev/null && alive+=("$entry"); done
+    [ ${#alive[@]} -eq 0 ] && return 0
+    sleep 0.25
+  done
+  for entry in "${alive[@]}"; do
+    log "${entry#*:} (${entry%%:*}) did not stop within 10 s of SIGTERM; killing it"
+    kill -KILL "${entry%%:*}" 2>/dev/null
+  done
+  kill_pids "${alive[@]%%:*}"
 }
 
 # kill_pids PID...: SIGKILL, then wait until each has gone.
@@ -35,38 +44,49 @@ kill_pids() {
 # The kubelet first, so nothing restarts what goes next.
 stop kubelet
 
-# Containers: their init processes and shims by the PID files containerd keeps, then any process still in a pod cgroup.
-if [ -d "$CONTAINERD_STATE" ]; then
-  mapfile -t task_pids < <(cat "$CONTAINERD_STATE"/io.containerd.runtime.v2.task/*/*/init.pid 2>/dev/null)
-  kill_pids "${task_pids[@]}"
-fi
+# Containers: their init processes by the PID files containerd keeps, each pod's shim (their parent: a shim is
+# its containers' subreaper) by the PID it reports, then any process still in a pod cgroup.
+TASKS="$CONTAINERD_STATE/io.containerd.runtime.v2.task"
+mapfile -t task_pids < <(cat "$TASKS"/*/*/init.pid 2>/dev/null)
+shim_pids=()
+for pid in "${task_pids[@]}"; do
+  parent="$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)"
+  [ -n "$parent" ] && [ "$(basename "$(readlink "/proc/$parent/exe" 2>/dev/null)")" = containerd-shim-runc-v2 ] &&
+    shim_pids+=("$parent")
+done
+kill_pids "${task_pids[@]}"
 mapfile -t pod_pids < <(find /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/memory/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
 kill_pids "${pod_pids[@]}"
-if [ -d "$CONTAINERD_STATE" ]; then
-  mapfile -t shim_pids < <(cat "$CONTAINERD_STATE"/io.containerd.runtime.v2.task/*/*/shim.pid 2>/dev/null)
-  kill_pids "${shim_pids[@]}"
-fi
-
-for ((n = ${#COMPONENTS[@]} - 1; n >= 0; n--)); do
-  [ "${COMPONENTS[n]}" = kubelet ] || stop "${COMPONENTS[n]}"
+kill_pids $(printf '%s\n' "${shim_pids[@]}" | sort -u)
+# The shims' sockets live where containerd 2 puts them whatever its state dir (/run/containerd/s).
+for bootstrap in "$TASKS"/*/*/bootstrap.json; do
+  [ -f "$bootstrap" ] || continue
+  socket="$(sed -n 's|.*"address":"unix://\([^"]*\)".*|\1|p' "$bootstrap")"
+  case "$socket" in /run/containerd/s/*) rm -f "$socket" ;; esac
 done
+
+# The rest together: with the kubelet and the containers gone, nothing depends on the order.
+stop "${COMPONENTS[@]}"
 
 # kube-proxy's own cleanup of its rules, then every KUBE-* and CNI-* chain that is left, in both families.
 if [ -n "$BIN" ] && [ -x "$BIN/kube-proxy" ] && [ -f "$CLUSTER_DIR/config/kube-proxy.yaml" ]; then
   "$BIN/kube-proxy" --cleanup --config="$CLUSTER_DIR/config/kube-proxy.yaml" >/dev/null 2>&1
 fi
-for iptables in iptables ip6tables; do
-  command -v "$iptables" >/dev/null || continue
+for family in iptables ip6tables; do
+  command -v "$family-restore" >/dev/null || continue
   for table in filter nat mangle raw; do
-    rules="$("$iptables" -t "$table" -S 2>/dev/null)" || continue
-    # Jumps into our chains from any chain that stays (built-in or someone else's), then our chains themselves.
-    grep -E -- '^-A .* -j (KUBE-|CNI-)' <<<"$rules" | grep -vE -- '^-A (KUBE-|CNI-)' | while read -r -a rule; do
-      rule[0]=-D
-      "$iptables" -t "$table" "${rule[@]}" 2>/dev/null
-    done
+    rules="$("$family" -t "$table" -S 2>/dev/null)" || continue
     chains="$(grep -oE -- '^-N (KUBE-|CNI-)[^ ]*' <<<"$rules" | cut -d' ' -f2)"
-    for chain in $chains; do "$iptables" -t "$table" -F "$chain" 2>/dev/null; done
-    for chain in $chains; do "$iptables" -t "$table" -X "$chain" 2>/dev/null; done
+    [ -n "$chains" ] || continue
+    # One restore per table (it parses the rules' quoted comments): the jumps into our chains from chains that
+    # stay, then our chains flushed, then deleted.
+    {
+      echo "*$table"
+      grep -E -- '^-A .* -j (KUBE-|CNI-)' <<<"$rules" | grep -vE -- '^-A (KUBE-|CNI-)' | sed 's/^-A /-D /'
+      for chain in $chains; do echo "-F $chain"; done
+      for chain in $chains; do echo "-X $chain"; done
+      echo COMMIT
+    } | "$family-restore" --noflush || log "$family: could not remove every chain from the $table table"
   done
 done
 
@@ -82,6 +102,19 @@ fi
 for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^cni-/ { print $1 }'); do
   [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] || ip netns delete "$ns"
 done
+
+# What the kubelet and the CNI library write in fixed places whatever the node's directories: the kubelet's
+# device-plugin socket, its /var/log/containers links into our pod logs, the CNI result cache of our sandboxes.
+rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+for link in /var/log/containers/*.log; do
+  case "$(readlink "$link" 2>/dev/null)" in "$CLUSTER_DIR"/*) rm -f "$link" ;; esac
+done
+for sandbox in "$CONTAINERD_ROOT"/io.containerd.grpc.v1.cri/sandboxes/*; do
+  [ -d "$sandbox" ] && rm -f /var/lib/cni/results/*-"$(basename "$sandbox")"-*
+done
+# Their directories go only when nothing else is left in them.
+rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet /var/log/containers /var/lib/cni/results /var/lib/cni \
+  /run/containerd/s /run/containerd 2>/dev/null
 
 for bridge in "$CNI_BRIDGE" "$NODE_BRIDGE"; do
   ip link show "$bridge" >/dev/null 2>&1 && ip link delete "$bridge"

@@ -28,7 +28,7 @@ DNS_SERVICE_IP=10.96.0.10
 CLUSTER_DOMAIN=cluster.local
 API_URL="https://$NODE_IP:6443"
 PAUSE_IMAGE=registry.k8s.io/pause:3.10.2
-# The components in the order they start; down.sh stops them in reverse.
+# The components up.sh starts, in order; down.sh stops the kubelet first and the others together.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns)
 # Host settings a node needs or its components change; up.sh records their values and down.sh restores them.
 SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables

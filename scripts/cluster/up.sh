@@ -147,6 +147,7 @@ temp = "$CLUSTER_DIR/containerd/tmp"
     runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
       BinaryName = "$(command -v runc)"
+      Root = "$CLUSTER_DIR/run/runc"
       SystemdCgroup = false
 TOML
 mkdir -p "$CLUSTER_DIR/containerd/tmp"

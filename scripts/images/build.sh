@@ -26,15 +26,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A build context as `docker build .` with the Dockerfile's own .dockerignore would send it, but only the files git
-# tracks or would track (no node_modules, var, build output), packed deterministically so its hash keys the cache.
+# A build context as `docker build .` with the Dockerfile's own .dockerignore would send it, restricted to the paths
+# the Dockerfile and what its COPY instructions name, and to the files git tracks or would track (no node_modules, var, build output), packed
+# deterministically so its hash keys the cache: a change elsewhere (docs, scripts, tests) rebuilds nothing.
 context_tar() {
-  local ignore="$ROOT/$1.dockerignore" excludes=() pattern
+  local dockerfile="$ROOT/$1" excludes=() pattern paths
   while IFS= read -r pattern; do
     case "$pattern" in '' | '#'*) continue ;; esac
     excludes+=("--exclude=${pattern#\*\*/}")
-  done <"$ignore"
-  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
+  done <"$dockerfile.dockerignore"
+  paths="$1 $(awk 'toupper($1) == "COPY" && $2 !~ /^--from=/ { for (i = 2; i < NF; i++) print $i }' "$dockerfile" | sort -u)"
+  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- $paths |
     while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
     tar "${excludes[@]}" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --null -T - -cf -)
 }
@@ -85,8 +87,9 @@ done >"$out/sizes.txt"
 # One archive: the three CLI images share every layer but their command, so it stores those layers once.
 docker save -o "$archive.partial" "${names[@]}"
 mv "$archive.partial" "$archive"
-# Older archives and the engine's untagged leftovers go; the engine's layer cache stays for the next build.
+# Older archives go, and untagged images older than a week; younger ones are the build stages' layer cache (the
+# legacy builder keeps a stage's layers only as untagged images), which the next build reuses.
 find "$CACHE" -maxdepth 1 -name 'app-*' -not -name "app-$key" -exec rm -rf {} +
-docker image prune -f >/dev/null
+docker image prune -f --filter until=168h >/dev/null
 log "saved $(du -h "$archive" | cut -f1) to $archive"
 echo "$archive"

@@ -5,7 +5,7 @@ import { RecModelSchema } from '@recsys/core/recmodel/types';
 import { ml100kDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { frontendName, MANAGED_BY_LABEL, ROLE_LABEL, servingName, VERSION_ANNOTATION } from '../kube/names.ts';
+import { frontendName, MANAGED_BY_LABEL, ROLE_LABEL, servingName, VERSION_ANNOTATION } from '@recsys/operator/kube/names';
 import {
   clusterDir,
   clusterProcesses,
@@ -14,6 +14,7 @@ import {
   kubectl,
   kubectlJson,
   make,
+  readmeDeployCommands,
   NAMESPACE,
   portForward,
   waitFor,
@@ -74,6 +75,7 @@ const serviceAddress = async (name: string) => {
 };
 
 let deployStartedAt = 0;
+let deployOutput = '';
 let productionVersion = '';
 
 // A node needs root (bridges, iptables, mounts); only a run outside CI may skip it.
@@ -86,6 +88,7 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     console.log(`make cluster-up: ${seconds(up.ms)}`);
     deployStartedAt = Date.now();
     const deploy = await make(['deploy'], { ML100K: ml100kDir() ?? '' });
+    deployOutput = deploy.stdout;
     console.log(`make deploy: ${seconds(deploy.ms)}`);
   }, minutes(30));
 
@@ -93,6 +96,14 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     // A failed run still leaves the machine clean; after the last test this finds nothing left to stop.
     if (existsSync(clusterDir)) await make(['cluster-down']);
   }, minutes(5));
+
+  it("make deploy ran exactly the helm and kubectl commands README's In a cluster shows", () => {
+    const ran = deployOutput
+      .split('\n')
+      .filter((line) => line.startsWith('+ '))
+      .map((line) => line.slice(2));
+    expect(ran).toEqual(readmeDeployCommands());
+  });
 
   it('serving runs the promoted version with every pod Ready within 15 minutes of make deploy', async () => {
     const ready = await waitFor('serving Ready on the Production version', minutes(15), async () => {

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '@recsys/core/testing/fixtures';
 import type { z } from 'zod';
-import { kubeBinDir } from '../testing/kube-binaries.ts';
+import { kubeBinDir } from '@recsys/operator/testing/kube-binaries';
 
 /** The single-node cluster of `make cluster-up`, as the e2e tier drives it from this checkout. */
 export const clusterDir = path.join(repoRoot, 'var', 'cluster');
@@ -209,4 +209,18 @@ export async function hostLeftovers(): Promise<HostLeftovers> {
     .map((hierarchy) => path.join('/sys/fs/cgroup', hierarchy, 'kubepods'))
     .filter((dir) => existsSync(dir));
   return { processes: clusterProcesses(), mounts, netns, chains, bridges, cgroups };
+}
+
+/**
+ * The helm and `kubectl … apply` commands README's "In a cluster" shows (continuation lines joined, comments
+ * dropped): what make deploy must run.
+ */
+export function readmeDeployCommands(): string[] {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## In a cluster'), readme.indexOf('\n## ', readme.indexOf('## In a cluster') + 1));
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+  return blocks
+    .flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'))
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line.startsWith('helm ') || (line.startsWith('kubectl ') && line.includes(' apply ')));
 }
