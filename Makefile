@@ -5,7 +5,7 @@ RECSYS := node cli/src/main.ts
 ML100K ?= $(firstword $(wildcard ../shared/data/ml-100k) ml-100k)
 VAR ?= var
 
-.PHONY: start test test-% schemathesis bench install lint typecheck format clean
+.PHONY: start test test-% schemathesis bench bench-scale bench-plain-path install lint typecheck format clean
 
 ## start: the whole system on one machine: recsys up -f examples/recmodel.yaml (trains if no Production, serves, retrains on schedule)
 start:
@@ -25,6 +25,14 @@ schemathesis: install
 ## bench: the benchmark commands under bench/, each printing its figure and the target it is held to
 bench: install
 	@$(NODE_ENV_SH) && for b in bench/*.ts; do echo "=== $$b ==="; node $$b || exit 1; done
+
+## bench-scale: recsys data synth in the ML-1M, ML-10M and ML-25M shapes, the default recsys train on each and the serving bench on its bundle (hours on 2 cores; SHAPES=ml-1m for one)
+bench-scale: install
+	@$(NODE_ENV_SH) && nice -n 10 node bench/scale/run.ts $(if $(SHAPES),--shapes $(SHAPES))
+
+## bench-plain-path: synth 20,000 users x 50,000 movies, train ALS, promote, serve --follow, wrk on /similar and /recommend (needs wrk)
+bench-plain-path: install
+	@$(NODE_ENV_SH) && node bench/scale/plain-path.ts
 
 install:
 	@$(NODE_ENV_SH) && scripts/install.sh

@@ -16,14 +16,12 @@ import { parseArgs } from 'node:util';
 import { ExactCosine } from '../core/src/ann/exact.ts';
 import { DEFAULT_ANN_BUILD, ItemIndex } from '../core/src/ann/item-index.ts';
 import { overlapRecall, TIE_EPSILON, tieAwareRecall } from '../core/src/ann/recall.ts';
-import { type Csr, csrFromCoo } from '../core/src/csr.ts';
 import { mulberry32 } from '../core/src/metrics/prng.ts';
 import { ml100kDir } from '../core/src/testing/fixtures.ts';
 import { prepareDataset } from '../trainer/src/data/prepare.ts';
 import { readPrepared } from '../trainer/src/data/prepared.ts';
-import { readRatings } from '../trainer/src/data/ratings.ts';
-import { synthesize } from '../trainer/src/data/synth.ts';
 import { fitAls } from '../trainer/src/models/als/fit.ts';
+import { alsOnSynth } from '../trainer/src/testing/synthetic-als.ts';
 
 const K = 10;
 const DIMS = 64;
@@ -132,23 +130,8 @@ async function ml100kAls(): Promise<Embeddings> {
   }
 }
 
-/** Positives of the synthetic data as a users × items CSR; items are the movies with a positive, by movie id. */
-function synthPositives(dir: string): { csr: Csr; items: number } {
-  const ratings = readRatings(path.join(dir, 'ratings.dat'), 'ml-1m', 4);
-  const n = ratings.length;
-  const movieIds = [...new Set(ratings.movie.subarray(0, n))].sort((a, b) => a - b);
-  const userIds = [...new Set(ratings.user.subarray(0, n))].sort((a, b) => a - b);
-  const itemOf = new Map(movieIds.map((id, i) => [id, i]));
-  const userOf = new Map(userIds.map((id, u) => [id, u]));
-  const rows = Uint32Array.from({ length: n }, (_, e) => userOf.get(ratings.user[e])!);
-  const cols = Uint32Array.from({ length: n }, (_, e) => itemOf.get(ratings.movie[e])!);
-  // Confidence 1 + 5·r with r = 1 for a positive (PROTOCOL.md's tuned ALS).
-  const values = new Float32Array(n).fill(6);
-  return { csr: csrFromCoo(userIds.length, movieIds.length, rows, cols, { values }), items: movieIds.length };
-}
-
 async function cachedAlsOnSynth(items: number): Promise<Embeddings> {
-  if (!args.cache) return alsOnSynth(items);
+  if (!args.cache) return synthAlsEmbeddings(items);
   const file = path.join(args.cache, `ann-als-synth-seed${seed}-${items}x${DIMS}.f32`);
   const sourceFile = `${file}.source`;
   if (existsSync(file) && existsSync(sourceFile)) {
@@ -156,38 +139,32 @@ async function cachedAlsOnSynth(items: number): Promise<Embeddings> {
     const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4).slice();
     return { name: 'b: 50k items', source: `${readFileSync(sourceFile, 'utf8')} (cached in ${file})`, vectors, items };
   }
-  const embeddings = await alsOnSynth(items);
+  const embeddings = await synthAlsEmbeddings(items);
   mkdirSync(args.cache, { recursive: true });
   writeFileSync(file, embeddings.vectors);
   writeFileSync(sourceFile, embeddings.source);
   return embeddings;
 }
 
-async function alsOnSynth(items: number): Promise<Embeddings> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-ann-'));
-  try {
-    const out = path.join(dir, 'synth');
-    let start = performance.now();
-    // ~72% of 68,000 movies get a positive from 2M ratings: enough for 50,000 indexed items.
-    synthesize({ users: 25_000, items: 68_000, interactions: 2_000_000, seed, out });
-    const positives = synthPositives(out);
-    log(
-      `synthetic data: ${positives.csr.indices.length} positives, ${positives.items} items with a positive, ${ms(start)}`,
-    );
-    if (positives.items < items)
-      throw new Error(`the synthetic data has only ${positives.items} items with a positive`);
-    start = performance.now();
-    const model = fitAls(positives.csr, { factors: DIMS, regularization: 10, iterations: 10, cgSteps: 3, seed });
-    log(`ALS fit (64 factors, 10 iterations): ${ms(start)}`);
-    return {
-      name: 'b: 50k items',
-      source: `ALS item factors fit on structured synthetic data (25,000 users, ${positives.items} items, first ${items} indexed)`,
-      vectors: model.itemFactors.slice(0, items * DIMS),
-      items,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+async function synthAlsEmbeddings(items: number): Promise<Embeddings> {
+  const start = performance.now();
+  // ~72% of 68,000 movies get a positive from 2M ratings: enough for 50,000 indexed items.
+  const model = alsOnSynth({
+    users: 25_000,
+    movies: 68_000,
+    interactions: 2_000_000,
+    factors: DIMS,
+    iterations: 10,
+    seed,
+  });
+  log(`synthetic data (${model.positives} positives, ${model.items} items with a positive) and ALS fit: ${ms(start)}`);
+  if (model.items < items) throw new Error(`the synthetic data has only ${model.items} items with a positive`);
+  return {
+    name: 'b: 50k items',
+    source: `ALS item factors fit on structured synthetic data (25,000 users, ${model.items} items, first ${items} indexed)`,
+    vectors: model.itemFactors.slice(0, items * DIMS),
+    items,
+  };
 }
 
 function measure(embeddings: Embeddings, scratch: string): Row[] {

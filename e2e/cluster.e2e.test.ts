@@ -3,9 +3,15 @@ import path from 'node:path';
 import { healthResponse, popularResponse, recommendResponse, similarResponse } from '@recsys/core/api/schemas';
 import { RecModelSchema } from '@recsys/core/recmodel/types';
 import { ml100kDir } from '@recsys/core/testing/fixtures';
+import {
+  frontendName,
+  MANAGED_BY_LABEL,
+  ROLE_LABEL,
+  servingName,
+  VERSION_ANNOTATION,
+} from '@recsys/operator/kube/names';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { frontendName, MANAGED_BY_LABEL, ROLE_LABEL, servingName, VERSION_ANNOTATION } from '@recsys/operator/kube/names';
 import {
   clusterDir,
   clusterProcesses,
@@ -14,9 +20,9 @@ import {
   kubectl,
   kubectlJson,
   make,
-  readmeDeployCommands,
   NAMESPACE,
   portForward,
+  readmeDeployCommands,
   waitFor,
 } from './cluster.ts';
 

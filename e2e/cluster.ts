@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '@recsys/core/testing/fixtures';
-import type { z } from 'zod';
 import { kubeBinDir } from '@recsys/operator/testing/kube-binaries';
+import type { z } from 'zod';
 
 /** The single-node cluster of `make cluster-up`, as the e2e tier drives it from this checkout. */
 export const clusterDir = path.join(repoRoot, 'var', 'cluster');
@@ -217,7 +217,10 @@ export async function hostLeftovers(): Promise<HostLeftovers> {
  */
 export function readmeDeployCommands(): string[] {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## In a cluster'), readme.indexOf('\n## ', readme.indexOf('## In a cluster') + 1));
+  const section = readme.slice(
+    readme.indexOf('## In a cluster'),
+    readme.indexOf('\n## ', readme.indexOf('## In a cluster') + 1),
+  );
   const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
   return blocks
     .flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'))

@@ -9,6 +9,9 @@ import { readPrepared } from '@recsys/trainer/data/prepared';
 import { synthesize } from '@recsys/trainer/data/synth';
 import { fitItemKnn } from '@recsys/trainer/models/itemknn/fit';
 
+/** The write key the fixture API accepts and the site fixture is given (RECSYS_API_KEY). */
+export const SITE_API_KEY = 'site-test-key-0123456789';
+
 /** A real API serving an item-kNN bundle fitted on small synthetic MovieLens-shaped data. */
 export interface SyntheticApi {
   url: string;
@@ -41,7 +44,14 @@ export async function startSyntheticApi(dir: string, options: { port?: number } 
   let running: RunningService | undefined;
   let port = options.port ?? 0;
   const start = async () => {
-    running = await serve({ store, version, port, logDir: path.join(dir, 'logs'), say: () => {} });
+    running = await serve({
+      store,
+      version,
+      port,
+      logDir: path.join(dir, 'logs'),
+      apiKeysEnv: SITE_API_KEY,
+      say: () => {},
+    });
     port = Number(new URL(running.url).port);
   };
   await start();

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@recsys/core/testing/ports';
+import { SITE_API_KEY } from './api-fixture.ts';
 
 export const siteRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,12 +27,12 @@ export interface RunningSite {
   stop(): Promise<void>;
 }
 
-/** Runs the built site's standalone server against the API at `apiUrl`, and waits until it answers. */
-export async function startSite(apiUrl: string): Promise<RunningSite> {
+/** Runs the built site's standalone server against the API at `apiUrl` (writing with `apiKey`), and waits until it answers. */
+export async function startSite(apiUrl: string, apiKey = SITE_API_KEY): Promise<RunningSite> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [path.join(siteRoot, 'dist/server/entry.mjs')], {
     cwd: siteRoot,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), RECSYS_API_URL: apiUrl },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), RECSYS_API_URL: apiUrl, RECSYS_API_KEY: apiKey },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

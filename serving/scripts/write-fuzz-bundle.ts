@@ -1,5 +1,5 @@
 /** Writes a small factor-model bundle for API fuzzing into the store given as the first argument; prints its version. */
-import { writeCatalogueBundle } from '../src/testing/catalogue-bundle.ts';
+import { writeCatalogueBundle } from '../test/catalogue-bundle.ts';
 
 const store = process.argv[2];
 if (!store) throw new Error('usage: node serving/scripts/write-fuzz-bundle.ts <store-dir>');

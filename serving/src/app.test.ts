@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeys } from './auth/api-keys.ts';
 import { createServingMetrics } from './metrics.ts';
 import { ModelSlot } from './model/slot.ts';
 import { type RunningServer, startServer } from './server.ts';
-import { call } from './testing/http.ts';
+import { call, TEST_API_KEY, WRITE_HEADERS } from './testing/http.ts';
 import { type SyntheticModel, syntheticModel } from './testing/synthetic-model.ts';
 
 let server: RunningServer;
@@ -17,6 +18,7 @@ beforeAll(async () => {
     metrics: createServingMetrics({ defaultMetrics: false }),
     corsOrigins: ['http://allowed.example'],
     bodyLimitBytes: 4096,
+    apiKeys: new ApiKeys({ env: TEST_API_KEY }),
     onServerError: (err) => serverErrors.push(err),
   });
   base = server.url;
@@ -26,7 +28,8 @@ afterAll(async () => {
   expect(serverErrors).toEqual([]);
 });
 
-const post = (path: string, body?: unknown, init?: Parameters<typeof call>[4]) => call(base, 'POST', path, body, init);
+const post = (path: string, body?: unknown, init?: Parameters<typeof call>[4]) =>
+  call(base, 'POST', path, body, { ...init, headers: { ...WRITE_HEADERS, ...init?.headers } });
 const get = (path: string) => call(base, 'GET', path);
 
 describe('POST /recommend', () => {

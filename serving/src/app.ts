@@ -7,9 +7,11 @@ import {
   recommendRequest,
   similarRequest,
 } from '@recsys/core/api/schemas';
-import type { EventLog } from '@recsys/core/logs/event-log';
 import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import Koa from 'koa';
+import { ApiKeys } from './auth/api-keys.ts';
+import type { EventStore } from './events/event-store.ts';
+import { WriteLimiter, type WriteLimits } from './interactions/event-checks.ts';
 import { UserHistory } from './interactions/user-history.ts';
 import type { ServingMetrics } from './metrics.ts';
 import { cors } from './middleware/cors.ts';
@@ -20,6 +22,7 @@ import { requestMetrics } from './middleware/metrics.ts';
 import { requestId } from './middleware/request-id.ts';
 import { requestLogging } from './middleware/request-log.ts';
 import { validate } from './middleware/validate.ts';
+import { writeAuth } from './middleware/write-auth.ts';
 import type { ModelSlot } from './model/slot.ts';
 import { genresRoute, movieRoute, moviesRoute, popularRoute } from './routes/catalogue.ts';
 import type { RouteDeps } from './routes/context.ts';
@@ -32,21 +35,30 @@ export interface AppOptions {
   slot: ModelSlot;
   metrics: ServingMetrics;
   requestLog?: RequestLogSink;
-  eventLog?: EventLog;
+  /** Where posted interactions are stored; absent in tests of the routes alone (then fold-in state is memory only). */
+  eventStore?: EventStore;
+  /** The fold-in state over `eventStore` (made here when not given). */
   history?: UserHistory;
+  /** Who may POST /interactions; none configured means writes are refused (401), reads still work. */
+  apiKeys?: ApiKeys;
+  /** Per-key and per-user event rates; absent: unlimited. */
+  writeLimits?: WriteLimits;
   /** Origins allowed to call the API from a browser. */
   corsOrigins?: readonly string[];
   bodyLimitBytes?: number;
   onServerError?: (err: unknown, requestId: string) => void;
 }
 
-/** The serving app, read top to bottom: request id → errors → metrics → log → CORS → method → body → validate → route. */
+/**
+ * The serving app, read top to bottom: request id → errors → metrics → log → CORS → method → write key → body →
+ * validate → route.
+ */
 export function createApp(options: AppOptions): Koa {
   const deps: RouteDeps = {
     slot: options.slot,
     metrics: options.metrics,
-    eventLog: options.eventLog,
-    history: options.history ?? new UserHistory(),
+    history: options.history ?? new UserHistory(options.eventStore),
+    writeLimiter: options.writeLimits ? new WriteLimiter(options.writeLimits) : undefined,
   };
   const router = new Router();
   router
@@ -71,6 +83,7 @@ export function createApp(options: AppOptions): Koa {
   app.use(requestLogging(options.requestLog));
   app.use(cors(options.corsOrigins ?? []));
   app.use(methodGuard(router));
+  app.use(writeAuth(options.apiKeys ?? new ApiKeys({})));
   app.use(jsonBody(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT));
   app.use(router.routes());
   // Errors are answered by errorBodies; koa's default handler would print them a second time.

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { ml100kDir, tempDir } from '@recsys/core/testing/fixtures';
 import type { PreparedDataset } from '@recsys/trainer/data/dataset';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitRecommender, type ModelKind, prepareMl100k, servingTables } from '../test/ml100k-models.ts';
 import { type RunningService, serve } from './serve.ts';
-import { call } from './testing/http.ts';
-import { fitRecommender, type ModelKind, prepareMl100k, servingTables } from './testing/ml100k-models.ts';
+import { call, TEST_API_KEY, WRITE_HEADERS } from './testing/http.ts';
 import { writeServingBundle } from './testing/write-bundle.ts';
 
 const source = ml100kDir();
@@ -28,11 +28,18 @@ describe.skipIf(!source)('the API on real bundles (ml-100k)', () => {
         recommender: fitRecommender(data, kind),
         tables: servingTables(data),
       });
-      running = await serve({ store, version, port: 0, logDir: path.join(temp.dir, `logs-${kind}`), say: () => {} });
+      running = await serve({
+        store,
+        version,
+        port: 0,
+        logDir: path.join(temp.dir, `logs-${kind}`),
+        apiKeysEnv: TEST_API_KEY,
+        say: () => {},
+      });
     });
     afterAll(() => running?.close());
     const post = (p: string, body?: unknown, init?: Parameters<typeof call>[4]) =>
-      call(running.url, 'POST', p, body, init);
+      call(running.url, 'POST', p, body, { ...init, headers: { ...WRITE_HEADERS, ...init?.headers } });
 
     it('folds in a new user from 5 liked movies: personalised, not fallback, none of the 5 returned', async () => {
       const userId = 1_000_000 + (kind === 'als' ? 1 : 2);

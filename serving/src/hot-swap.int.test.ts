@@ -3,8 +3,8 @@ import path from 'node:path';
 import { writeProductionPointer } from '@recsys/core/registry/pointer';
 import { ml100kDir, repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fitRecommender, prepareMl100k, servingTables } from '../test/ml100k-models.ts';
 import { startServeProcess } from './testing/cli-process.ts';
-import { fitRecommender, prepareMl100k, servingTables } from './testing/ml100k-models.ts';
 import { writeServingBundle } from './testing/write-bundle.ts';
 
 const source = ml100kDir();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readRequestLogs } from '@recsys/core/logs/read';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadBodies, SHAPES, writeCatalogueBundle } from './testing/catalogue-bundle.ts';
+import { loadBodies, SHAPES, writeCatalogueBundle } from '../test/catalogue-bundle.ts';
 import { startServeProcess } from './testing/cli-process.ts';
 import { type OpenLoopResult, openLoop, quantile } from './testing/open-loop.ts';
 

@@ -11,6 +11,8 @@ export interface ServingMetrics {
   logRowsWritten: Counter;
   interactions: Counter<'movie'>;
   modelSwaps: Counter<'outcome'>;
+  foldInUsers: Counter<'change'>;
+  eventLogsQuarantined: Counter;
   setModel(info: ModelInfo): void;
 }
 
@@ -60,6 +62,17 @@ export function createServingMetrics(options: { defaultMetrics?: boolean } = {})
       name: 'recsys_model_swaps_total',
       help: 'Attempts to load a new Production bundle, by outcome',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    foldInUsers: new Counter({
+      name: 'recsys_fold_in_users_total',
+      help: 'Fold-in users evicted from memory (the LRU cap) or loaded back from the event store',
+      labelNames: ['change'] as const,
+      registers,
+    }),
+    eventLogsQuarantined: new Counter({
+      name: 'recsys_event_logs_quarantined_total',
+      help: 'Corrupt event-log files moved into quarantine/ at start-up (their interactions are not used)',
       registers,
     }),
     setModel(info) {

@@ -4,9 +4,9 @@ import { loadRecommender } from '@recsys/core/recommender/load';
 import { ml100kDir, tempDir } from '@recsys/core/testing/fixtures';
 import type { PreparedDataset } from '@recsys/trainer/data/dataset';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitRecommender, type ModelKind, prepareMl100k, servingTables } from '../test/ml100k-models.ts';
 import { type RunningService, serve } from './serve.ts';
 import { call } from './testing/http.ts';
-import { fitRecommender, type ModelKind, prepareMl100k, servingTables } from './testing/ml100k-models.ts';
 import { writeServingBundle } from './testing/write-bundle.ts';
 
 const source = ml100kDir();

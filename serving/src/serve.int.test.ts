@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { writeProductionPointer } from '@recsys/core/registry/pointer';
-import { tempDir } from '@recsys/core/testing/fixtures';
+import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCatalogueBundle } from '../test/catalogue-bundle.ts';
 import { resolveModelName, serve } from './serve.ts';
-import { writeCatalogueBundle } from './testing/catalogue-bundle.ts';
-import { call } from './testing/http.ts';
+import { call, TEST_API_KEY, WRITE_HEADERS } from './testing/http.ts';
 
 const SHAPE = { users: 300, items: 400, perUser: 20, factors: 8 };
 
@@ -59,9 +61,9 @@ describe('serve(): startup, readiness and restarts', () => {
 
   it('keeps fold-in users across a restart, from the event log', async () => {
     const logDir = path.join(temp.dir, 'l2');
-    const first = await serve({ store, version, port: 0, logDir, ...quiet });
+    const first = await serve({ store, version, port: 0, logDir, apiKeysEnv: TEST_API_KEY, ...quiet });
     const liked = [1, 2, 3, 4, 5].map((movie_id) => ({ user_id: 77_777, movie_id, rating: 5 }));
-    expect((await call(first.url, 'POST', '/interactions', liked)).status).toBe(201);
+    expect((await call(first.url, 'POST', '/interactions', liked, { headers: WRITE_HEADERS })).status).toBe(201);
     const before = await call(first.url, 'POST', '/recommend', { user_id: 77_777 });
     expect(before.body.source).toBe('fold_in');
     await first.close();
@@ -73,5 +75,53 @@ describe('serve(): startup, readiness and restarts', () => {
     } finally {
       await second.close();
     }
+  });
+
+  /** `recsys serve` as a process: its exit code, its stderr, and how long it lived after its first error line. */
+  const failedStart = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string; lingeredMs: number }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'cli/src/main.ts'), 'serve', ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      let erredAt = 0;
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.stderr!.on('data', (chunk) => {
+        stderr += chunk;
+        if (!erredAt && /^recsys: /m.test(stderr)) erredAt = performance.now();
+      });
+      child.on('exit', (code) => {
+        clearTimeout(killer);
+        resolve({ code, stderr, lingeredMs: erredAt ? performance.now() - erredAt : Number.POSITIVE_INFINITY });
+      });
+    });
+
+  it('exits non-zero at once on a start-up error, naming the address or the path (finding 5)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const busy = await failedStart(['--store', store, '--version', version, '--port', String(port)]);
+      expect(busy.code).not.toBe(0);
+      expect(busy.stderr).toContain(`127.0.0.1:${port}`);
+      expect(busy.lingeredMs).toBeLessThan(5000);
+    } finally {
+      taken.close();
+    }
+    const file = path.join(temp.dir, 'not-a-dir');
+    writeFileSync(file, '');
+    const badLogs = await failedStart([
+      '--store',
+      store,
+      '--version',
+      version,
+      '--port',
+      '0',
+      '--log-dir',
+      `${file}/logs`,
+    ]);
+    expect(badLogs.code).not.toBe(0);
+    expect(badLogs.stderr).toContain(`${file}/logs`);
+    expect(badLogs.lingeredMs).toBeLessThan(5000);
   });
 });

@@ -1,18 +1,20 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { listVersions } from '@recsys/core/bundle/reader';
-import { EventLog } from '@recsys/core/logs/event-log';
 import { logFilePath } from '@recsys/core/logs/files';
-import { readEventLogs } from '@recsys/core/logs/read';
 import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
+import { ApiKeys } from './auth/api-keys.ts';
+import type { RestoredState } from './events/event-store.ts';
+import { SqliteEventStore } from './events/sqlite-event-store.ts';
+import type { WriteLimits } from './interactions/event-checks.ts';
 import { UserHistory } from './interactions/user-history.ts';
+import { MonitoredRequestLog, monitorSlot } from './live-metrics/monitored-request-log.ts';
 import { createServingMetrics } from './metrics.ts';
 import { type Follower, followProduction } from './model/follow.ts';
 import type { ModelHandle } from './model/handle.ts';
-import { loadModel } from './model/load.ts';
+import { loadModel, type ModelLoadOptions } from './model/load.ts';
 import { ModelSlot } from './model/slot.ts';
-import { MonitoredRequestLog, monitorSlot } from './monitoring/monitored-request-log.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 export interface ServeOptions {
@@ -30,9 +32,18 @@ export interface ServeOptions {
   corsOrigins?: readonly string[];
   bodyLimitBytes?: number;
   retentionDays?: number;
+  /** Keys that may POST /interactions: a file re-read when it changes, and/or comma-separated (RECSYS_API_KEYS). */
+  apiKeysFile?: string;
+  apiKeysEnv?: string;
+  /** Fold-in users held in memory at most (LRU); an evicted one is read back from the event store. */
+  foldInUsers?: number;
+  /** Per-key and per-user event rates (default: DEFAULT_WRITE_LIMITS); null turns both off. */
+  writeLimits?: WriteLimits | null;
   /** Where progress lines go (stderr by default). */
   say?: (line: string) => void;
   load?: (store: string, modelName: string, version: string) => Promise<ModelHandle>;
+  /** Options of the default loader (the usearch indexes). */
+  loadOptions?: ModelLoadOptions;
   pollMs?: number;
 }
 
@@ -40,8 +51,24 @@ export interface RunningService extends RunningServer {
   modelName: string;
   slot: ModelSlot;
   requestLog: RequestLogSink;
-  eventLog: EventLog;
+  eventStore: SqliteEventStore;
+  history: UserHistory;
   follower: Follower | undefined;
+}
+
+/** Per API key 500 events/s, per user 10 events/s; bursts up to one full batch (1,000) either way. */
+export const DEFAULT_WRITE_LIMITS: WriteLimits = {
+  perKey: { perSecond: 500, burst: 5000 },
+  perUser: { perSecond: 10, burst: 1000 },
+};
+
+function openEventStore(logDir: string): SqliteEventStore {
+  const file = logFilePath(logDir, 'events');
+  try {
+    return SqliteEventStore.open(logDir, file);
+  } catch (err) {
+    throw new Error(`cannot open the event log ${file}: ${(err as Error).message}; check that --log-dir is writable`);
+  }
 }
 
 /** The model a store holds when only one is there; otherwise the caller must name it. */
@@ -58,15 +85,18 @@ export function resolveModelName(store: string, given?: string): string {
 
 /**
  * Everything `recsys serve` runs: logs, metrics, the initial bundle (pinned or Production), the HTTP server, and
- * with `follow` the pointer watcher. Fold-in users from earlier runs are restored from the event logs.
+ * with `follow` the pointer watcher. Fold-in users from earlier runs come from the event store's snapshot.
  */
 export async function serve(options: ServeOptions): Promise<RunningService> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const load = options.load ?? loadModel;
+  const load =
+    options.load ??
+    ((store: string, name: string, version: string) => loadModel(store, name, version, options.loadOptions));
   if (options.follow && options.version) {
     throw new Error('--follow and --version exclude each other: follow Production, or pin one version');
   }
   const modelName = resolveModelName(options.store, options.model);
+  const apiKeys = new ApiKeys({ file: options.apiKeysFile, env: options.apiKeysEnv });
   const slot = new ModelSlot();
   const metrics = createServingMetrics();
   slot.onSwap((model) => metrics.setModel(model.info));
@@ -77,17 +107,14 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       `model ${modelName} has no Production version in ${options.store}; promote one (recsys promote), pass --version <v> (one of: ${listVersions(options.store, modelName).join(', ') || 'none'}), or --follow to wait for one`,
     );
   }
-  if (initial) {
-    const started = performance.now();
-    slot.swap(await load(options.store, modelName, initial));
-    say(`serving: loaded ${modelName}/${initial} (verified) in ${Math.round(performance.now() - started)} ms`);
-  }
-
   const logDir = options.logDir ?? path.join(options.store, '..', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const history = new UserHistory();
-  const earlier = readEventLogs(logDir);
-  for (const row of earlier.rows) history.add(row.user_id, row.movie_id, row.rating);
+  const eventStore = openEventStore(logDir);
+  const history = new UserHistory(eventStore, {
+    maxUsers: options.foldInUsers,
+    onEvict: () => metrics.foldInUsers.inc({ change: 'evicted' }),
+    onLoad: () => metrics.foldInUsers.inc({ change: 'loaded' }),
+  });
   let lastDropWarning = 0;
   // The request log also feeds the monitoring gauges (unique users, catalogue coverage) from the same rows.
   const requestLog = new MonitoredRequestLog(
@@ -105,19 +132,53 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     },
     monitorSlot(metrics.registry, slot),
   );
-  const eventLog = new EventLog(logFilePath(logDir, 'events'));
 
-  const server = await startServer({
-    slot,
-    metrics,
-    requestLog,
-    eventLog,
-    history,
-    host: options.host,
-    port: options.port,
-    corsOrigins: options.corsOrigins,
-    bodyLimitBytes: options.bodyLimitBytes,
-  });
+  // The port opens first, so /health answers while the bundle and the fold-in state load; /ready (and every
+  // model route) answers 503 until both are in, because the slot stays empty until then.
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      slot,
+      metrics,
+      requestLog,
+      eventStore,
+      history,
+      host: options.host,
+      port: options.port,
+      corsOrigins: options.corsOrigins,
+      bodyLimitBytes: options.bodyLimitBytes,
+      apiKeys,
+      writeLimits: options.writeLimits === null ? undefined : (options.writeLimits ?? DEFAULT_WRITE_LIMITS),
+    });
+  } catch (err) {
+    // Nothing may keep a failed start alive: `recsys serve` must exit and say why.
+    await requestLog.close();
+    await eventStore.close();
+    throw err;
+  }
+  let restored: RestoredState;
+  try {
+    const started = performance.now();
+    const model = initial ? await load(options.store, modelName, initial) : undefined;
+    if (initial) {
+      say(
+        `serving: loaded ${modelName}/${initial} (verified) in ${Math.round(performance.now() - started)} ms${model?.approximate ? ', answering from its usearch indexes' : ''}`,
+      );
+    }
+    const restoring = performance.now();
+    restored = await eventStore.restore();
+    say(
+      `serving: fold-in state restored in ${Math.round(performance.now() - restoring)} ms (${restored.tailEvents} events from the log tail)`,
+    );
+    for (const q of restored.quarantined) {
+      metrics.eventLogsQuarantined.inc();
+      say(`serving: quarantined corrupt event log ${q.file}: ${q.error}; its interactions are not used`);
+    }
+    if (model) slot.swap(model);
+  } catch (err) {
+    await server.close(0);
+    throw err;
+  }
 
   const follower = options.follow
     ? followProduction({
@@ -138,15 +199,21 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
         },
       })
     : undefined;
+  if (!apiKeys.configured) {
+    say(
+      'serving: no API key configured (--api-keys-file, RECSYS_API_KEYS): reads work, POST /interactions answers 401',
+    );
+  }
   say(
-    `serving: ${server.url} (${modelName}, ${options.follow ? 'following Production' : `pinned ${initial}`}; logs in ${logDir}; ${earlier.rows.length} earlier interactions restored)`,
+    `serving: ${server.url} (${modelName}, ${options.follow ? 'following Production' : `pinned ${initial}`}; logs in ${logDir}; fold-in state of ${restored.users} users)`,
   );
   return {
     ...server,
     modelName,
     slot,
     requestLog,
-    eventLog,
+    eventStore,
+    history,
     follower,
     close: async (graceMs?: number) => {
       follower?.stop();

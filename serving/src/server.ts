@@ -6,7 +6,11 @@ export interface ServerOptions extends AppOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** A request (headers and body) must arrive within this; the client then gets 408 and the socket closes. */
+  requestTimeoutMs?: number;
 }
+
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningServer {
   server: Server;
@@ -17,11 +21,19 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = createApp(options);
-  const server = createServer(app.callback());
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node checks these deadlines every connectionsCheckingInterval (30 s by default, which made "30 s" mean up to
+  // 96 s), and headersTimeout above requestTimeout would let slow headers outlive the request's deadline.
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(1000, requestTimeout / 4),
+    },
+    app.callback(),
+  );
   // Idle keep-alive sockets longer than a typical load balancer's, so it never reuses one we just closed.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -42,7 +54,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await closed;
       clearTimeout(timer);
       await options.requestLog?.close();
-      options.eventLog?.close();
+      await options.eventStore?.close();
     })();
     return closing;
   };

@@ -22,3 +22,7 @@ allowPrivilegeEscalation: false
 capabilities: { drop: [ALL] }
 seccompProfile: { type: RuntimeDefault }
 {{- end -}}
+
+{{- define "recsys.secretName" -}}
+{{- if .Values.security.existingSecret -}}{{ .Values.security.existingSecret }}{{- else -}}{{ printf "%s-keys" .Release.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- end -}}

@@ -28,6 +28,7 @@ export function registerOperator(program: Command): void {
     .option('--identity <name>', 'this replica’s name in the Lease (default: random)')
     .option('--lease-name <name>', 'the Lease that elects the leader', 'recsys-operator')
     .option('--lease-duration <seconds>', 'how long a silent leader keeps the Lease', seconds('--lease-duration'), 15)
+    .option('--keys-secret <name>', 'the Secret with the write keys and the site session secret (the chart makes it)')
     .option('--watch-stall <seconds>', 'restart watches silent for this long', seconds('--watch-stall'), 300)
     .action(
       async (options: {
@@ -42,6 +43,7 @@ export function registerOperator(program: Command): void {
         leaseName: string;
         leaseDuration: number;
         watchStall: number;
+        keysSecret?: string;
       }) => {
         const operator = RecModelOperator.connect(options.kubeconfig, {
           namespace: options.namespace,
@@ -50,6 +52,7 @@ export function registerOperator(program: Command): void {
           artifactClaim: options.artifactClaim,
           trainerImage: options.trainerImage,
           ...(options.movielensBaseUrl ? { movieLensBaseUrl: options.movielensBaseUrl } : {}),
+          ...(options.keysSecret ? { keysSecret: options.keysSecret } : {}),
           ...(options.identity ? { identity: options.identity } : {}),
           leaseName: options.leaseName,
           leaseDurationSeconds: options.leaseDuration,

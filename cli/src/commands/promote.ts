@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PromotionDecision } from '@recsys/core/promotion/gate';
 import { PromotionPolicySchema } from '@recsys/core/promotion/policy';
-import { promote } from '@recsys/trainer/promote/promote';
+import { promote } from '@recsys/trainer/promotion/promote';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import { printJson } from '../options.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readEventLogs, readRequestLogs } from '@recsys/core/logs/read';
 import { parseDuration } from '@recsys/core/logs/summary';
-import { type ReplayGroup, replay } from '@recsys/trainer/monitoring/replay';
+import { type ReplayGroup, replay } from '@recsys/trainer/reports/replay';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function duration(value: string): number {

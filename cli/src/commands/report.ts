@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readRequestLogs } from '@recsys/core/logs/read';
 import { parseDuration } from '@recsys/core/logs/summary';
-import { renderHtml, renderMarkdown } from '@recsys/trainer/monitoring/render';
-import { buildReport } from '@recsys/trainer/monitoring/report';
+import { renderHtml, renderMarkdown } from '@recsys/trainer/reports/render';
+import { buildReport } from '@recsys/trainer/reports/report';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function duration(value: string): number {

@@ -122,7 +122,10 @@ function retrainText(result: RetrainResult): string {
   const { ingested, dataset, seconds } = result;
   const lines = [
     `ingested ${ingested.events} interaction(s): ${ingested.added} new, ${ingested.replaced} re-ratings` +
-      (ingested.unlisted_movies.length ? `, ${ingested.unlisted_movies.length} movie(s) without metadata` : ''),
+      (ingested.unlisted_movies.length ? `, ${ingested.unlisted_movies.length} movie(s) without metadata` : '') +
+      (ingested.rejected
+        ? `, ${ingested.rejected} left out (time outside the data's span or rating off the scale)`
+        : ''),
     `dataset ${dataset.interactions.train} / ${dataset.interactions.validation} / ${dataset.interactions.test} (${dataset.fingerprint.slice(0, 12)}…)`,
     `candidate ${result.version} (${result.train.best})`,
     result.newly_learnable.length > 0

@@ -1,5 +1,7 @@
-import { serve } from '@recsys/serving/serve';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { AnnMode } from '@recsys/core/recommender/approximate';
+import { DEFAULT_FOLD_IN_USERS } from '@recsys/serving/interactions/user-history';
+import { DEFAULT_WRITE_LIMITS, serve } from '@recsys/serving/serve';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 function port(value: string): number {
   const n = Number(value);
@@ -20,6 +22,24 @@ function bytes(value: string): number {
   return Number(match[1]) * unit;
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return n;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected events per second, 0 or more (0: no limit)');
+  return n;
+}
+
+/** A per-second rate with a burst of five seconds' worth, never below one full batch; 0 turns it off. */
+function bucket(perSecond: number, defaultBurst: number) {
+  return perSecond === 0 ? null : { perSecond, burst: Math.max(defaultBurst, Math.ceil(perSecond * 5)) };
+}
+
 /** `recsys serve`: the HTTP API over a verified bundle, following Production or pinned to a version. */
 export function registerServe(program: Command): void {
   program
@@ -38,6 +58,37 @@ export function registerServe(program: Command): void {
     .option('--cors-origin <origin...>', 'browser origins allowed to call the API', [])
     .option('--body-limit <size>', 'largest request body accepted', bytes, 256 * 1024)
     .option('--retention-days <days>', 'days of request log kept (at least 7)', days, 7)
+    .addOption(
+      new Option(
+        '--ann <mode>',
+        "answer /recommend and /similar of a factor model from its bundle's usearch indexes: auto (from 50,000 movies), on, off (always scan)",
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
+    .option(
+      '--api-keys-file <file>',
+      'keys that may POST /interactions, one a line, re-read when the file changes (also: RECSYS_API_KEYS, comma-separated); none: writes answer 401',
+    )
+    .option(
+      '--key-rate <events/s>',
+      'posted events per second per API key (0: no limit)',
+      rate,
+      DEFAULT_WRITE_LIMITS.perKey?.perSecond,
+    )
+    .option(
+      '--user-rate <events/s>',
+      'posted events per second per user (0: no limit)',
+      rate,
+      DEFAULT_WRITE_LIMITS.perUser?.perSecond,
+    )
+    .option(
+      '--fold-in-users <n>',
+      'fold-in users held in memory at most; the least recently used is evicted and read back from the event log',
+      positiveInt,
+      DEFAULT_FOLD_IN_USERS,
+    )
+    .option('--no-rate-limits', 'accept posted events at any rate (benchmarks, trusted batch loads)')
     .action(
       async (options: {
         store: string;
@@ -50,6 +101,12 @@ export function registerServe(program: Command): void {
         corsOrigin: string[];
         bodyLimit: number;
         retentionDays: number;
+        ann: AnnMode;
+        apiKeysFile?: string;
+        keyRate: number;
+        userRate: number;
+        rateLimits: boolean;
+        foldInUsers: number;
       }) => {
         const running = await serve({
           store: options.store,
@@ -62,6 +119,16 @@ export function registerServe(program: Command): void {
           corsOrigins: options.corsOrigin,
           bodyLimitBytes: options.bodyLimit,
           retentionDays: options.retentionDays,
+          loadOptions: { ann: options.ann },
+          apiKeysFile: options.apiKeysFile,
+          apiKeysEnv: process.env.RECSYS_API_KEYS,
+          foldInUsers: options.foldInUsers,
+          writeLimits: options.rateLimits
+            ? {
+                perKey: bucket(options.keyRate, DEFAULT_WRITE_LIMITS.perKey?.burst ?? 1000),
+                perUser: bucket(options.userRate, DEFAULT_WRITE_LIMITS.perUser?.burst ?? 1000),
+              }
+            : null,
         });
         process.stdout.write(`${running.url}\n`);
         await new Promise<void>((resolve) => {

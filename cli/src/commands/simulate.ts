@@ -39,6 +39,7 @@ export function registerSimulate(program: Command): void {
     .option('--speed <n>', 'simulated seconds per real second, or max', speed, 86_400)
     .option('--k <n>', 'recommendations asked for', positive, 10)
     .option('--concurrency <n>', 'requests in flight at most', positive, 8)
+    .option('--api-key <key>', 'the write key for POST /interactions (default: RECSYS_API_KEY)')
     .option('--json', 'print the summary as JSON on stdout', false)
     .action(
       async (options: {
@@ -49,6 +50,7 @@ export function registerSimulate(program: Command): void {
         speed: number;
         k: number;
         concurrency: number;
+        apiKey?: string;
         json: boolean;
       }) => {
         const data = readPrepared(options.data);
@@ -78,6 +80,7 @@ export function registerSimulate(program: Command): void {
         );
         const summary = await simulate({
           api,
+          apiKey: options.apiKey ?? process.env.RECSYS_API_KEY,
           sessions,
           speed: options.speed,
           from,

@@ -1,6 +1,7 @@
+import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
 import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type FamilyChoice, familyList, MODELS_HELP, positiveInteger, printJson } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
@@ -31,6 +32,11 @@ export function registerTrain(program: Command): void {
       '--tracking-uri <url>',
       'an MLflow server to track with (default: RECSYS_TRACKING_URI, else embedded in the store)',
     )
+    .option(
+      '--memory-budget <size>',
+      "memory one fit's model arrays may take, e.g. 12Gi (default: half the container's memory limit, else half the machine's); a family that cannot fit is skipped with the reason",
+      memorySize,
+    )
     .option('--json', 'print the result as JSON on stdout', false);
   thresholdOptions(command).action(
     async (
@@ -42,6 +48,7 @@ export function registerTrain(program: Command): void {
         budget: number;
         minCoverage: number;
         trackingUri?: string;
+        memoryBudget?: number;
         json: boolean;
       },
     ) => {
@@ -55,6 +62,7 @@ export function registerTrain(program: Command): void {
         budget: options.budget,
         selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
         trackingUri: options.trackingUri,
+        memoryBudget: options.memoryBudget,
         thresholds: thresholdsFrom(options),
         onProgress: (event) => {
           if (event.stage === 'search') {
@@ -85,6 +93,8 @@ export function registerTrain(program: Command): void {
           bundle: result.bundle,
           best: result.best,
           tracking: result.tracking,
+          memory_budget: result.memory_budget,
+          skipped: result.skipped,
           models: Object.fromEntries(
             Object.entries(result.models).map(([name, m]) => [
               name,
@@ -120,6 +130,10 @@ function trainTable(result: TrainResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   lines.push(format(header), ...rows.map(format), '');
+  const { bytes, source } = result.memory_budget;
+  lines.push(`memory budget ${(bytes / 2 ** 30).toFixed(1)} GiB (${source})`);
+  for (const [name, reason] of Object.entries(result.skipped)) lines.push(`skipped ${name}: ${reason}`);
+  lines.push('');
   for (const [name, m] of Object.entries(result.models)) lines.push(`${name}: ${JSON.stringify(m.params)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -129,4 +143,12 @@ function parseShare(value: string): number {
   if (!(share >= 0 && share <= 1))
     throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
   return share;
+}
+
+function memorySize(value: string): number {
+  try {
+    return parseMemoryQuantity(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

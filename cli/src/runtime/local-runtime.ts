@@ -14,10 +14,11 @@ import {
   type Trigger,
 } from '@recsys/core/recmodel/types';
 import { readProductionPointer } from '@recsys/core/registry/pointer';
-import { applyDecision } from '@recsys/trainer/promote/promote';
+import { applyDecision } from '@recsys/trainer/promotion/promote';
 import type { CandidateResult } from '@recsys/trainer/retrain/retrain';
 import { type ChildExit, ChildProcesses } from './children.ts';
 import { executeActions, type RuntimeEffects } from './executor.ts';
+import { type LocalSecrets, localSecrets } from './local-secrets.ts';
 import { RunDirectory } from './runs.ts';
 import type { LocalPaths } from './spec-options.ts';
 
@@ -57,8 +58,11 @@ export class LocalRuntime {
   #announced = false;
   #lastError: string | null = null;
 
+  readonly #secrets: LocalSecrets;
+
   constructor(options: LocalRuntimeOptions) {
     this.#options = options;
+    this.#secrets = localSecrets(options.paths.var);
   }
 
   start(): void {
@@ -198,6 +202,8 @@ export class LocalRuntime {
           String(port),
           '--log-dir',
           paths.serveLogs,
+          '--api-keys-file',
+          this.#secrets.apiKeysFile,
         ]),
       stopServing: () => this.#children.stop('serving'),
       ensureFrontend: (port) => this.#ensureSite(port, recModel.spec.serving.port),
@@ -311,6 +317,8 @@ export class LocalRuntime {
     }
     this.#ensureService('frontend', [SITE_ENTRY], {
       RECSYS_API_URL: `http://127.0.0.1:${apiPort}`,
+      RECSYS_API_KEY: this.#secrets.apiKey,
+      RECSYS_SESSION_SECRET: this.#secrets.sessionSecret,
       HOST: '127.0.0.1',
       PORT: String(port),
     });

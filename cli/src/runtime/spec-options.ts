@@ -4,6 +4,7 @@ import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
 import type { RecModel } from '@recsys/core/recmodel/types';
 import type { Thresholds } from '@recsys/trainer/data/protocol';
 import type { RetrainOptions } from '@recsys/trainer/retrain/retrain';
+import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import type { FamilyChoice } from '../options.ts';
 
 /** Where a local RecModel keeps its files, all under one directory (`var` by default, as `make start` uses). */
@@ -79,6 +80,7 @@ export function retrainOptionsFromSpec(
     families: overrides.models?.names ?? spec.models.families.map((f) => f.name),
     budget: overrides.budget ?? spec.models.budget,
     familyBudgets: overrides.models?.budgets ?? specFamilyBudgets(spec.models),
+    memoryBudget: spec.models.memoryBudget === undefined ? undefined : parseMemoryQuantity(spec.models.memoryBudget),
     selection: { metric: 'ndcg@10', minCoverage: spec.selection.minCoverage },
     policy: spec.promotion,
     trackingUri: overrides.trackingUri ?? (spec.tracking.backend === 'mlflow' ? spec.tracking.uri : undefined),

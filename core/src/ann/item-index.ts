@@ -14,7 +14,8 @@ export const ITEM_INDEX_FILE = 'item_index.usearch';
  */
 export const annSettingsSchema = z.strictObject({
   library: z.literal('usearch'),
-  metric: z.literal('cos'),
+  /** `cos` for item similarity, `ip` for a factor model's user scores (core/src/recommender/approximate.ts). */
+  metric: z.enum(['cos', 'ip']),
   quantization: z.literal('f32'),
   dims: z.int().positive(),
   items: z.int().nonnegative(),
@@ -38,10 +39,12 @@ export const DEFAULT_ANN_BUILD = { connectivity: 16, expansionAdd: 128, expansio
 /** Up to this share of the catalogue fetched, widening the HNSW search is cheaper than a brute-force pass. */
 const EXACT_FALLBACK_SHARE = 0.25;
 
-function newUsearchIndex(settings: AnnSettings): InstanceType<typeof usearch.Index> {
+export type UsearchIndex = InstanceType<typeof usearch.Index>;
+
+function newUsearchIndex(settings: AnnSettings): UsearchIndex {
   return new usearch.Index({
     dimensions: settings.dims,
-    metric: usearch.MetricKind.Cos,
+    metric: settings.metric === 'ip' ? usearch.MetricKind.IP : usearch.MetricKind.Cos,
     quantization: usearch.ScalarKind.F32,
     connectivity: settings.connectivity,
     expansion_add: settings.expansion_add,
@@ -57,10 +60,10 @@ function newUsearchIndex(settings: AnnSettings): InstanceType<typeof usearch.Ind
  */
 export class ItemIndex {
   readonly settings: AnnSettings;
-  readonly #index: InstanceType<typeof usearch.Index>;
+  readonly #index: UsearchIndex;
   readonly #exact: ExactCosine;
 
-  private constructor(index: InstanceType<typeof usearch.Index>, exact: ExactCosine, settings: AnnSettings) {
+  private constructor(index: UsearchIndex, exact: ExactCosine, settings: AnnSettings) {
     this.#index = index;
     this.#exact = exact;
     this.settings = settings;
@@ -72,21 +75,7 @@ export class ItemIndex {
 
   static build(embeddings: Float32Array, dims: number, options: BuildOptions = {}): ItemIndex {
     const exact = new ExactCosine(embeddings, dims);
-    const settings = annSettingsSchema.parse({
-      library: 'usearch',
-      metric: 'cos',
-      quantization: 'f32',
-      dims,
-      items: exact.items,
-      connectivity: options.connectivity ?? DEFAULT_ANN_BUILD.connectivity,
-      expansion_add: options.expansionAdd ?? DEFAULT_ANN_BUILD.expansionAdd,
-      expansion_search: options.expansionSearch ?? DEFAULT_ANN_BUILD.expansionSearch,
-    });
-    const index = newUsearchIndex(settings);
-    if (exact.items > 0) {
-      const keys = BigUint64Array.from({ length: exact.items }, (_, i) => BigInt(i));
-      index.add(keys, embeddings, options.threads ?? 1);
-    }
+    const { index, settings } = buildUsearchIndex(embeddings, dims, 'cos', options);
     return new ItemIndex(index, exact, settings);
   }
 
@@ -101,20 +90,14 @@ export class ItemIndex {
     options: { view?: boolean } = {},
   ): ItemIndex {
     const checked = annSettingsSchema.parse(settings);
+    if (checked.metric !== 'cos') throw new Error(`item index ${file} is a ${checked.metric} index, not cosine`);
     const exact = new ExactCosine(embeddings, checked.dims);
     if (exact.items !== checked.items) {
       throw new Error(
         `item index ${file} was built over ${checked.items} items but ${exact.items} embeddings were given; load the embeddings of the same bundle`,
       );
     }
-    const index = newUsearchIndex(checked);
-    if (options.view ?? true) index.view(file);
-    else index.load(file);
-    if (index.size() !== checked.items || index.dimensions() !== checked.dims) {
-      throw new Error(
-        `item index ${file} holds ${index.size()} vectors of ${index.dimensions()} dims; its settings say ${checked.items} of ${checked.dims}`,
-      );
-    }
+    const index = openUsearchIndex(file, checked, options.view ?? true);
     return new ItemIndex(index, exact, checked);
   }
 
@@ -124,14 +107,7 @@ export class ItemIndex {
 
   /** The serialised index, for `writeBundle`'s files (usearch only writes to a path). */
   toBuffer(): Buffer {
-    const dir = mkdtempSync(path.join(tmpdir(), 'item-index-'));
-    try {
-      const file = path.join(dir, ITEM_INDEX_FILE);
-      this.save(file);
-      return readFileSync(file);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return usearchBytes(this.#index);
   }
 
   /**
@@ -144,24 +120,9 @@ export class ItemIndex {
     const wanted = Math.min(k, this.items);
     if (wanted <= 0) return { items: new Uint32Array(0), similarities: new Float32Array(0) };
 
-    const excluded = new Set(exclude ?? []);
-    const { allowed } = filter;
-    let fetch = wanted + excluded.size;
-    while (fetch <= this.items * EXACT_FALLBACK_SHARE) {
-      const matches = this.#index.search(vector, fetch, 1);
-      const items = new Uint32Array(wanted);
-      const similarities = new Float32Array(wanted);
-      let kept = 0;
-      for (let m = 0; m < matches.keys.length && kept < wanted; m++) {
-        const item = Number(matches.keys[m]);
-        if (excluded.has(item) || (allowed && allowed[item] === 0)) continue;
-        items[kept] = item;
-        similarities[kept++] = 1 - matches.distances[m];
-      }
-      if (kept === wanted) return { items, similarities };
-      fetch *= 4;
-    }
-    return this.#exact.topK(vector, wanted, { exclude, allowed });
+    const found = widenedSearch(this.#index, vector, wanted, { exclude, allowed: filter.allowed });
+    if (found) return { items: found.items, similarities: found.distances.map((d) => 1 - d) };
+    return this.#exact.topK(vector, wanted, { exclude, allowed: filter.allowed });
   }
 
   /** Exact cosine top-k with the same arguments as `query`: the reference for recall. */
@@ -185,6 +146,93 @@ function appendItem(list: Uint32Array | undefined, item: number): Uint32Array {
   if (list) out.set(list);
   out[out.length - 1] = item;
   return out;
+}
+
+/** A usearch HNSW index over the rows of `vectors`, keyed by row index, with the settings it was built with. */
+export function buildUsearchIndex(
+  vectors: Float32Array,
+  dims: number,
+  metric: AnnSettings['metric'],
+  options: BuildOptions = {},
+): { index: UsearchIndex; settings: AnnSettings } {
+  if (!Number.isInteger(dims) || dims < 1 || vectors.length % dims !== 0) {
+    throw new Error(`ann index: ${vectors.length} values do not split into rows of ${dims} dims`);
+  }
+  const items = vectors.length / dims;
+  const settings = annSettingsSchema.parse({
+    library: 'usearch',
+    metric,
+    quantization: 'f32',
+    dims,
+    items,
+    connectivity: options.connectivity ?? DEFAULT_ANN_BUILD.connectivity,
+    expansion_add: options.expansionAdd ?? DEFAULT_ANN_BUILD.expansionAdd,
+    expansion_search: options.expansionSearch ?? DEFAULT_ANN_BUILD.expansionSearch,
+  });
+  const index = newUsearchIndex(settings);
+  if (items > 0) {
+    const keys = BigUint64Array.from({ length: items }, (_, i) => BigInt(i));
+    index.add(keys, vectors, options.threads ?? 1);
+  }
+  return { index, settings };
+}
+
+/** Opens a saved usearch index (memory-mapped with `view`) and checks it holds what its settings say. */
+export function openUsearchIndex(file: string, settings: AnnSettings, view: boolean): UsearchIndex {
+  const index = newUsearchIndex(settings);
+  if (view) index.view(file);
+  else index.load(file);
+  if (index.size() !== settings.items || index.dimensions() !== settings.dims) {
+    throw new Error(
+      `ann index ${file} holds ${index.size()} vectors of ${index.dimensions()} dims; its settings say ${settings.items} of ${settings.dims}`,
+    );
+  }
+  return index;
+}
+
+/** A usearch index's serialised bytes (usearch only writes to a path). */
+export function usearchBytes(index: UsearchIndex): Buffer {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ann-index-'));
+  try {
+    const file = path.join(dir, 'index.usearch');
+    index.save(file);
+    return readFileSync(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The `wanted` nearest keys that pass the filter, with their usearch distances. HNSW's answers are least exact at
+ * the end of a list, so the `wanted` kept must come from the first half of what was fetched: it fetches twice
+ * `wanted` plus the exclusions and widens fourfold until they do; undefined once that would reach
+ * EXACT_FALLBACK_SHARE of the catalogue, where a brute-force pass is cheaper.
+ */
+export function widenedSearch(
+  index: UsearchIndex,
+  vector: Float32Array,
+  wanted: number,
+  filter: CandidateFilter,
+): { items: Uint32Array; distances: Float32Array } | undefined {
+  if (wanted <= 0) return { items: new Uint32Array(0), distances: new Float32Array(0) };
+  const excluded = new Set(filter.exclude ?? []);
+  const { allowed } = filter;
+  const size = index.size();
+  for (let fetch = 2 * (wanted + excluded.size); fetch <= size * EXACT_FALLBACK_SHARE; fetch *= 4) {
+    const matches = index.search(vector, fetch, 1);
+    const trusted = Math.ceil(matches.keys.length / 2);
+    const items = new Uint32Array(wanted);
+    const distances = new Float32Array(wanted);
+    let kept = 0;
+    for (let m = 0; m < trusted && kept < wanted; m++) {
+      const item = Number(matches.keys[m]);
+      if (excluded.has(item) || (allowed && allowed[item] === 0)) continue;
+      items[kept] = item;
+      distances[kept++] = matches.distances[m];
+    }
+    if (kept === wanted) return { items, distances };
+  }
+  return undefined;
 }
 
 export function buildItemIndex(embeddings: Float32Array, dims: number, options?: BuildOptions): ItemIndex {

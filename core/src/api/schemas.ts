@@ -43,7 +43,6 @@ export const recommendRequest = z
     ...itemFilter,
   })
   .refine(yearOrder, yearOrderError);
-export type RecommendRequest = z.output<typeof recommendRequest>;
 
 export const similarRequest = z
   .strictObject({
@@ -52,7 +51,6 @@ export const similarRequest = z
     ...itemFilter,
   })
   .refine(yearOrder, yearOrderError);
-export type SimilarRequest = z.output<typeof similarRequest>;
 
 const epochSeconds = z
   .int()
@@ -85,14 +83,12 @@ export const popularQuery = z.strictObject({
   window: z.enum(['all', 'trending']).default('all').describe('All-time popularity, or the most recent interactions'),
   limit: queryInt(1, MAX_K, 10).describe(`1..${MAX_K}`),
 });
-export type PopularQuery = z.output<typeof popularQuery>;
 
 export const moviesQuery = z.strictObject({
   q: z.string().max(200).default('').describe('Case-insensitive title substring'),
   genre: z.string().min(1).max(64).optional(),
   limit: queryInt(1, MAX_K, 20).describe(`1..${MAX_K}`),
 });
-export type MoviesQuery = z.output<typeof moviesQuery>;
 
 export const movieParams = z.strictObject({
   id: z

@@ -13,7 +13,6 @@ export const BUNDLE_CRASH_STEPS = [
   'bundle:before-rename',
   'bundle:after-rename',
 ] as const;
-export type BundleCrashStep = (typeof BUNDLE_CRASH_STEPS)[number];
 
 export function crashPoint(step: string): void {
   if (process.env[CRASH_ENV] !== step) return;

@@ -36,7 +36,7 @@ CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id);
 export class EventLog {
   readonly file: string;
   readonly #db: Database.Database;
-  readonly #insert: (rows: EventRow[]) => void;
+  readonly #insert: (rows: EventRow[]) => number;
 
   constructor(file: string) {
     this.file = file;
@@ -50,7 +50,10 @@ export class EventLog {
          VALUES (@request_id, @received_at, @user_id, @movie_id, @rating, @timestamp, @in_model, @model_version)`,
       );
       this.#insert = db.transaction((rows: EventRow[]) => {
-        for (const row of rows) statement.run({ ...row, in_model: row.in_model ? 1 : 0 });
+        let last = 0;
+        for (const row of rows)
+          last = Number(statement.run({ ...row, in_model: row.in_model ? 1 : 0 }).lastInsertRowid);
+        return last;
       });
     } catch (err) {
       db.close();
@@ -59,8 +62,9 @@ export class EventLog {
     this.#db = db;
   }
 
-  append(rows: EventRow[]): void {
-    this.#insert(rows);
+  /** Stores the rows in one transaction; returns the rowid of the last one (the log's position after them). */
+  append(rows: EventRow[]): number {
+    return this.#insert(rows);
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventRow } from './event-log.ts';
 import { isLogFile, type LogKind } from './files.ts';
+import { isCorruptFile, quarantineFile } from './quarantine.ts';
 import type { RequestLogRow } from './request-log.ts';
 
 export interface LogQuery {
@@ -10,6 +11,8 @@ export interface LogQuery {
   since?: number;
   /** Epoch ms, exclusive. */
   until?: number;
+  /** Move a corrupt file into `quarantine/` and report it, instead of listing it as a problem on every read. */
+  quarantine?: boolean;
 }
 
 export interface FileProblem {
@@ -21,6 +24,8 @@ export interface LogRead<Row> {
   rows: Row[];
   files: string[];
   problems: FileProblem[];
+  /** Corrupt files moved aside (with `quarantine: true`), each with where it went and why. */
+  quarantined: FileProblem[];
 }
 
 /** The log files of one kind in a directory (every serving process's), oldest name first. */
@@ -80,6 +85,7 @@ function readEach<Stored, Row>(
 ): LogRead<Row> {
   const rows: Row[] = [];
   const problems: FileProblem[] = [];
+  const quarantined: FileProblem[] = [];
   for (const file of files) {
     try {
       const stored = withDatabase(
@@ -88,10 +94,12 @@ function readEach<Stored, Row>(
       );
       for (const row of stored) rows.push(decode(row));
     } catch (err) {
-      problems.push({ file, error: (err as Error).message });
+      if (query.quarantine && isCorruptFile(err))
+        quarantined.push({ file: quarantineFile(file), error: (err as Error).message });
+      else problems.push({ file, error: (err as Error).message });
     }
   }
-  return { rows, files, problems };
+  return { rows, files, problems, quarantined };
 }
 
 function withDatabase<T>(file: string, use: (db: Database.Database) => T): T {

@@ -26,7 +26,5 @@ export type UserMetric = (typeof USER_METRICS)[number];
 export const LIST_METRICS = ['coverage@100', 'coverage@20'] as const;
 export type ListMetric = (typeof LIST_METRICS)[number];
 
-export type MetricKey = UserMetric | ListMetric;
-
 /** The metrics reported with a bootstrap CI (PROTOCOL.md step 8). */
 export const CI_METRICS = ['ndcg@10', 'recall@20'] as const satisfies readonly UserMetric[];

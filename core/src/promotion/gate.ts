@@ -156,7 +156,7 @@ function requireMetrics(who: string, score: GateScore, names: string[]): void {
 }
 
 /** (candidate − production) / production; a production value of 0 makes any gain infinite and no change 0. */
-export function relativeChange(candidate: number, production: number): number {
+function relativeChange(candidate: number, production: number): number {
   if (production === 0)
     return candidate === 0 ? 0 : candidate > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   return (candidate - production) / Math.abs(production);

@@ -26,7 +26,6 @@ export const PromotionPolicySchema = z
   })
   .strict();
 
-export type MetricConstraint = z.infer<typeof MetricConstraintSchema>;
 export type PromotionPolicy = z.infer<typeof PromotionPolicySchema>;
 
 export const DEFAULT_POLICY: PromotionPolicy = PromotionPolicySchema.parse({});

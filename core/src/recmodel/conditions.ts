@@ -30,10 +30,6 @@ export function setCondition(
   return [...others, next].sort((a, b) => rank(a.type) - rank(b.type));
 }
 
-export function findCondition(conditions: readonly Condition[], type: ConditionType): Condition | undefined {
-  return conditions.find((c) => c.type === type);
-}
-
 function rank(type: string): number {
   const i = (CONDITION_TYPES as readonly string[]).indexOf(type);
   return i === -1 ? CONDITION_TYPES.length : i;

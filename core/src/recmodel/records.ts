@@ -13,7 +13,7 @@ import {
 /** Backoff between attempts of a failed run: 30 s, doubling, at most 30 min, 5 attempts in all. */
 export const RETRY_BACKOFF = { initialMs: 30_000, maxMs: 30 * 60_000, maxAttempts: 5 } as const;
 
-export function backoffMs(attempts: number): number {
+function backoffMs(attempts: number): number {
   return Math.min(RETRY_BACKOFF.initialMs * 2 ** (attempts - 1), RETRY_BACKOFF.maxMs);
 }
 

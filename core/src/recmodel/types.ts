@@ -16,8 +16,7 @@ export const RECMODEL_API_VERSION = `${RECMODEL_GROUP}/${RECMODEL_VERSION}`;
 export const RETRAIN_ANNOTATION = `${RECMODEL_GROUP}/retrain`;
 export const HISTORY_LIMIT = 20;
 
-export const MODEL_FAMILIES = ['popularity', 'itemknn', 'als', 'ease_trend'] as const;
-export type ModelFamilyName = (typeof MODEL_FAMILIES)[number];
+const MODEL_FAMILIES = ['popularity', 'itemknn', 'als', 'ease_trend'] as const;
 
 /** Five cron fields (minute hour day month weekday) or a descriptor such as @daily; the CronJob dialect. */
 export const CRON_PATTERN =
@@ -51,14 +50,14 @@ const quantity = z
     message: 'expected a Kubernetes quantity such as 500m or 1Gi',
   });
 const ResourceListSchema = z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict();
-export const ResourcesSchema = z
+const ResourcesSchema = z
   .object({ requests: ResourceListSchema.optional(), limits: ResourceListSchema.optional() })
   .strict();
 
 const port = z.number().int().min(1).max(65_535);
 const image = z.string().min(1).max(512);
 
-export const DatasetSpecSchema = z
+const DatasetSpecSchema = z
   .object({
     source: z
       .string()
@@ -85,7 +84,7 @@ export const DatasetSpecSchema = z
   })
   .strict();
 
-export const FamilySpecSchema = z
+const FamilySpecSchema = z
   .object({
     name: z.enum(MODEL_FAMILIES),
     budget: z
@@ -98,7 +97,7 @@ export const FamilySpecSchema = z
   })
   .strict();
 
-export const ModelsSpecSchema = z
+const ModelsSpecSchema = z
   .object({
     families: z
       .array(FamilySpecSchema)
@@ -116,13 +115,22 @@ export const ModelsSpecSchema = z
       .max(1000)
       .default(8)
       .describe('Candidates tried on validation per family, unless the family names its own.'),
+    memoryBudget: z
+      .string()
+      .regex(/^[0-9]+(\.[0-9]+)?(k|M|G|T|Ki|Mi|Gi|Ti)?$/, {
+        message: 'expected a memory quantity such as 12Gi, 8G or 512Mi',
+      })
+      .optional()
+      .describe(
+        "Memory one fit's model arrays may take (a quantity, e.g. 12Gi); half the trainer container's memory limit when absent. A family that cannot fit is skipped with the reason in the train result.",
+      ),
   })
   .strict()
   .meta({
     'x-kubernetes-validations': [{ rule: 'size(self.families) > 0', message: 'expected at least one model family' }],
   });
 
-export const SelectionSpecSchema = z
+const SelectionSpecSchema = z
   .object({
     minCoverage: z
       .number()
@@ -133,7 +141,7 @@ export const SelectionSpecSchema = z
   })
   .strict();
 
-export const PromotionSpecSchema = PromotionPolicySchema.prefault({}).meta({
+const PromotionSpecSchema = PromotionPolicySchema.prefault({}).meta({
   'x-kubernetes-validations': [
     {
       rule: 'self.minRelativeImprovement >= -1.0 && self.minRelativeImprovement <= 1.0',
@@ -142,7 +150,7 @@ export const PromotionSpecSchema = PromotionPolicySchema.prefault({}).meta({
   ],
 });
 
-export const ServingSpecSchema = z
+const ServingSpecSchema = z
   .object({
     replicas: z.number().int().min(0).max(100).default(1),
     port: port.default(8000),
@@ -151,7 +159,7 @@ export const ServingSpecSchema = z
   })
   .strict();
 
-export const FrontendSpecSchema = z
+const FrontendSpecSchema = z
   .object({
     enabled: z.boolean().default(true),
     port: port.default(4321),
@@ -159,7 +167,7 @@ export const FrontendSpecSchema = z
   })
   .strict();
 
-export const TrackingSpecSchema = z
+const TrackingSpecSchema = z
   .object({
     backend: z.enum(['embedded', 'mlflow']).default('embedded'),
     /** The MLflow server; required when backend is mlflow. */
@@ -181,9 +189,9 @@ export const TrackingSpecSchema = z
   });
 
 /** A duration such as 24h, 90m or 7d. */
-export const DURATION_PATTERN = '^[0-9]+(s|m|h|d)$';
+const DURATION_PATTERN = '^[0-9]+(s|m|h|d)$';
 
-export const ReportSpecSchema = z
+const ReportSpecSchema = z
   .object({
     enabled: z.boolean().default(true),
     schedule: cron('report.schedule').default('0 6 * * *'),
@@ -219,7 +227,7 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 const time = z.iso.datetime({ offset: true });
 
 /** The Kubernetes condition shape (metav1.Condition). */
-export const ConditionSchema = z
+const ConditionSchema = z
   .object({
     type: z.string().min(1).max(316),
     status: z.enum(['True', 'False', 'Unknown']),
@@ -234,7 +242,7 @@ export const ConditionSchema = z
   })
   .strict();
 
-export const HistoryEntrySchema = z
+const HistoryEntrySchema = z
   .object({
     version: z.string().min(1),
     stage: z.enum(['None', 'Staging', 'Production', 'Archived']),
@@ -266,11 +274,11 @@ export const HistoryEntrySchema = z
   })
   .strict();
 
-export const TRIGGERS = ['initial', 'spec', 'annotation', 'schedule'] as const;
+const TRIGGERS = ['initial', 'spec', 'annotation', 'schedule'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 /** The training run the reconciler launched last. */
-export const TrainingRunStatusSchema = z
+const TrainingRunStatusSchema = z
   .object({
     runName: z.string().min(1),
     trigger: z.enum(TRIGGERS),
@@ -280,7 +288,7 @@ export const TrainingRunStatusSchema = z
   })
   .strict();
 
-export const FailureSchema = z
+const FailureSchema = z
   .object({
     runName: z.string().min(1),
     step: z.enum(['train', 'gate']),
@@ -321,7 +329,7 @@ export const RecModelStatusSchema = z
 
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
-export const ObjectMetaSchema = z
+const ObjectMetaSchema = z
   .object({
     // The retrain CronJob is named <name>-retrain within the CronJob limit of 52 characters.
     name: z
@@ -349,16 +357,11 @@ export const RecModelSchema = z
   .strict();
 
 export type RecModel = z.infer<typeof RecModelSchema>;
-export type RecModelInput = z.input<typeof RecModelSchema>;
 export type RecModelSpec = z.infer<typeof RecModelSpecSchema>;
 export type RecModelStatus = z.infer<typeof RecModelStatusSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export type TrainingRunStatus = z.infer<typeof TrainingRunStatusSchema>;
 export type Failure = z.infer<typeof FailureSchema>;
-export type DatasetSpec = z.infer<typeof DatasetSpecSchema>;
-export type ModelsSpec = z.infer<typeof ModelsSpecSchema>;
 export type ServingSpec = z.infer<typeof ServingSpecSchema>;
-export type FrontendSpec = z.infer<typeof FrontendSpecSchema>;
-export type TrackingSpec = z.infer<typeof TrackingSpecSchema>;
 export type ReportSpec = z.infer<typeof ReportSpecSchema>;

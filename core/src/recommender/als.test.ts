@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../csr.ts';
-import { foldInUser } from '../fold-in.ts';
 import { mulberry32 } from '../metrics/prng.ts';
 import { alsScorer } from './als.ts';
 import { catalogueFromFit } from './catalogue.ts';
+import { foldInUser } from './fold-in.ts';
 import { loadRecommender, recommenderFiles } from './load.ts';
 import { memoryBundle } from './memory-bundle.ts';
 import { Recommender } from './recommender.ts';

@@ -1,5 +1,5 @@
-import { alsFoldIn } from '../fold-in.ts';
 import { type FactorModel, FactorScorer, type FoldIn } from './factors.ts';
+import { alsFoldIn } from './fold-in.ts';
 
 /** What an ALS fold-in needs, as kept in `scorer.json` under `fold_in` (snake_case keys). */
 export interface AlsFoldInParams {

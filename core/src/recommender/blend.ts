@@ -15,6 +15,8 @@ export class BlendScorer implements Scorer {
   readonly kind = 'blend';
   readonly items: number;
   readonly parts: readonly BlendPart[];
+  readonly comparesItems: boolean;
+  readonly #similarParts: readonly BlendPart[];
   readonly #over: Uint8Array;
   readonly #scratch: Float32Array;
 
@@ -30,6 +32,8 @@ export class BlendScorer implements Scorer {
     if (over.length !== this.items)
       throw new Error(`blend scorer: mask has ${over.length} entries, expected ${this.items}`);
     this.parts = parts;
+    this.#similarParts = parts.filter((part) => part.scorer.comparesItems && part.weight > 0);
+    this.comparesItems = this.#similarParts.length > 0;
     this.#over = over;
     this.#scratch = new Float32Array(this.items);
   }
@@ -42,8 +46,18 @@ export class BlendScorer implements Scorer {
     this.#blend(out, (part, scratch) => part.scoreFromLiked(liked, scratch));
   }
 
+  /**
+   * Only the parts that compare items: a trend or popularity part would put the same hot movies next to every
+   * seed. One such part answers alone, in its own similarity units; several are blended as for a user.
+   */
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
-    this.#blend(out, (part, scratch) => part.scoreSimilar(seeds, scratch));
+    const similar = this.#similarParts;
+    if (similar.length === 1) {
+      checkOut(this, out);
+      similar[0].scorer.scoreSimilar(seeds, out);
+      return;
+    }
+    this.#blend(out, (part, scratch) => part.scoreSimilar(seeds, scratch), similar.length > 0 ? similar : this.parts);
   }
 
   /** Each part's files under a `part<i>.` prefix; `scorer.json` lists the parts with their weights. */
@@ -57,12 +71,16 @@ export class BlendScorer implements Scorer {
     return { description: { kind: this.kind, parts }, arrays };
   }
 
-  #blend(out: Float32Array, score: (part: Scorer, scratch: Float32Array) => void): void {
+  #blend(
+    out: Float32Array,
+    score: (part: Scorer, scratch: Float32Array) => void,
+    parts: readonly BlendPart[] = this.parts,
+  ): void {
     checkOut(this, out);
     out.fill(0);
     const scratch = this.#scratch;
     const over = this.#over;
-    for (const part of this.parts) {
+    for (const part of parts) {
       score(part.scorer, scratch);
       let count = 0;
       let sum = 0;

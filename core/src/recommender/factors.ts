@@ -25,6 +25,7 @@ export interface FactorModel {
  */
 export class FactorScorer implements Scorer {
   readonly kind = 'factors';
+  readonly comparesItems = true;
   readonly items: number;
   readonly users: number;
   readonly model: FactorModel;
@@ -52,23 +53,40 @@ export class FactorScorer implements Scorer {
   }
 
   scoreUser(user: number, out: Float32Array): void {
-    if (user < 0 || user >= this.users) {
-      throw new RangeError(`factor scorer: user index ${user} has no factors (0..${this.users - 1})`);
-    }
-    const { factors, userFactors } = this.model;
-    this.#scoreVector(userFactors.subarray(user * factors, (user + 1) * factors), out);
+    this.scoreVector(this.userVector(user), out);
   }
 
   scoreFromLiked(liked: Uint32Array, out: Float32Array): void {
-    if (!this.#foldIn) {
-      throw new Error('factor scorer: no fold-in solver was given, so users outside the fit data cannot be scored');
-    }
-    this.#scoreVector(this.#foldIn(liked), out);
+    this.scoreVector(this.foldInVector(liked), out);
   }
 
   /** Sum over seeds of cosine(seed, item): the dot product with the sum of the seeds' unit vectors. */
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void {
     checkOut(this, out);
+    this.#itemKernel.dotAll(this.similarityQuery(seeds), out);
+    const inverse = this.#inverseNorms;
+    for (let i = 0; i < out.length; i++) out[i] *= inverse[i];
+  }
+
+  /** A known user's factors: their scores are its inner products with the item factors. */
+  userVector(user: number): Float32Array {
+    if (!Number.isInteger(user) || user < 0 || user >= this.users) {
+      throw new RangeError(`factor scorer: user index ${user} has no factors (0..${this.users - 1})`);
+    }
+    const { factors, userFactors } = this.model;
+    return userFactors.subarray(user * factors, (user + 1) * factors);
+  }
+
+  /** The folded-in factors of someone the model has not seen, from the items they liked. */
+  foldInVector(liked: Uint32Array): Float32Array {
+    if (!this.#foldIn) {
+      throw new Error('factor scorer: no fold-in solver was given, so users outside the fit data cannot be scored');
+    }
+    return this.#foldIn(liked);
+  }
+
+  /** The sum of the seeds' unit vectors: its cosine with an item ranks items as `scoreSimilar` does. */
+  similarityQuery(seeds: Uint32Array): Float32Array {
     const { factors, itemFactors } = this.model;
     const query = new Float32Array(factors);
     for (let s = 0; s < seeds.length; s++) {
@@ -79,9 +97,7 @@ export class FactorScorer implements Scorer {
       const scale = this.#inverseNorms[seed];
       for (let f = 0; f < factors; f++) query[f] += itemFactors[seed * factors + f] * scale;
     }
-    this.#itemKernel.dotAll(query, out);
-    const inverse = this.#inverseNorms;
-    for (let i = 0; i < out.length; i++) out[i] *= inverse[i];
+    return query;
   }
 
   bundleFiles(): ScorerFiles {
@@ -105,9 +121,10 @@ export class FactorScorer implements Scorer {
     return new FactorScorer(model, { foldIn: makeFoldIn?.(model, foldInParams), foldInParams });
   }
 
-  #scoreVector(user: Float32Array, out: Float32Array): void {
+  /** Every item's inner product with `vector` (a user's factors, known or folded in). */
+  scoreVector(vector: Float32Array, out: Float32Array): void {
     checkOut(this, out);
-    this.#itemKernel.dotAll(user, out);
+    this.#itemKernel.dotAll(vector, out);
   }
 }
 

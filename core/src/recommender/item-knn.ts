@@ -26,6 +26,7 @@ export interface ItemKnnParams {
  */
 export class ItemKnnScorer implements Scorer {
   readonly kind = 'itemknn';
+  readonly comparesItems = true;
   readonly items: number;
   readonly neighbours: Neighbours;
   readonly params: ItemKnnParams;

@@ -106,4 +106,57 @@ describe('BlendScorer', () => {
     expect(out[1]).toBeCloseTo(0 + (2 * -10) / (10 * sd), 5);
     expect(out[2]).toBeCloseTo(1 / sd + 0, 5);
   });
+
+  it('ranks similar movies by the parts that compare items only, never by the trend part', () => {
+    // A trend that puts item 13 far above everything: a blend of it would name 13 next to every seed.
+    const hot = Float32Array.from({ length: items }, (_, i) => (i === 13 ? 1000 : i % 3));
+    const trend = new PopularityScorer(hot, { variant: 'trending', window: 0.15 });
+    const withTrend = new Recommender(
+      new BlendScorer(
+        [
+          { scorer: knn, weight: 1 },
+          { scorer: trend, weight: 5 },
+        ],
+        catalogue.inCatalogue,
+      ),
+      catalogue,
+    );
+    const alone = new Recommender(knn, catalogue);
+    for (let seed = 0; seed < items - 1; seed++) {
+      const seeds = Uint32Array.of(seed);
+      expect(withTrend.similar(seeds, 5), `seed ${seed}`).toEqual(alone.similar(seeds, 5));
+    }
+    expect(withTrend.scorer.comparesItems).toBe(true);
+
+    // Two parts that compare items are blended with their weights; the trend still stays out.
+    const both = new BlendScorer(
+      [
+        { scorer: knn, weight: 1 },
+        { scorer: factors, weight: 2 },
+        { scorer: trend, weight: 5 },
+      ],
+      catalogue.inCatalogue,
+    );
+    const withoutTrend = new BlendScorer(
+      [
+        { scorer: knn, weight: 1 },
+        { scorer: factors, weight: 2 },
+      ],
+      catalogue.inCatalogue,
+    );
+    const seeds = Uint32Array.of(2, 7);
+    const [a, b] = [new Float32Array(items), new Float32Array(items)];
+    both.scoreSimilar(seeds, a);
+    withoutTrend.scoreSimilar(seeds, b);
+    expect([...a]).toEqual([...b]);
+  });
+
+  it('answers similar with popularity only when no part compares items', () => {
+    const popular = new BlendScorer([{ scorer: popularity, weight: 1 }], catalogue.inCatalogue);
+    expect(popular.comparesItems).toBe(false);
+    const [a, b] = [new Float32Array(items), new Float32Array(items)];
+    popular.scoreSimilar(Uint32Array.of(1), a);
+    popular.scoreUser(0, b);
+    expect([...a]).toEqual([...b]);
+  });
 });

@@ -13,6 +13,7 @@ export interface PopularityParams {
 /** One score vector for everybody (global or trending counts): the cold-start fallback too. */
 export class PopularityScorer implements Scorer {
   readonly kind = 'popularity';
+  readonly comparesItems = false;
   readonly items: number;
   readonly scores: Float32Array;
   readonly params: PopularityParams;

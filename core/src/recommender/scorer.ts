@@ -14,8 +14,13 @@ export interface Scorer {
   scoreUser(user: number, out: Float32Array): void;
   /** A user the model has not seen, from the items they liked (fold-in; the seed-movies path). */
   scoreFromLiked(liked: Uint32Array, out: Float32Array): void;
-  /** Similarity of every item to one or more seed items. */
+  /**
+   * Item-to-item similarity of every item to one or more seed items, from the model's own item representation
+   * (item factors, EASE weights, co-occurrence cosine): about the seed movies, never what is popular now.
+   */
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void;
+  /** False for a model with no item representation (popularity): its scoreSimilar can only rank by popularity. */
+  readonly comparesItems: boolean;
   /** What to write into a bundle: JSON description plus typed arrays by file name. */
   bundleFiles(): ScorerFiles;
 }

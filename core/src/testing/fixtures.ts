@@ -6,14 +6,18 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
- * The MovieLens 100K directory when present (RECSYS_ML100K or ../shared/data/ml-100k beside the repo).
+ * The MovieLens 100K directory when present (RECSYS_ML100K, or ../shared/data/ml-100k beside the repo or its worktree).
  * Its licence forbids committing it, so tests that need it ask here; under CI=true its absence is a failure,
  * never a silent skip.
  */
 export function ml100kDir(): string | undefined {
-  const dir = process.env.RECSYS_ML100K ?? path.resolve(repoRoot, '../shared/data/ml-100k');
-  if (existsSync(path.join(dir, 'u.data'))) return dir;
-  if (process.env.CI === 'true') throw new Error(`MovieLens 100K not found at ${dir} (set RECSYS_ML100K)`);
+  // A git worktree under wt/<name>/ sits one level deeper than the main checkout beside shared/.
+  const candidates = process.env.RECSYS_ML100K
+    ? [process.env.RECSYS_ML100K]
+    : ['../shared/data/ml-100k', '../../shared/data/ml-100k'].map((dir) => path.resolve(repoRoot, dir));
+  const found = candidates.find((dir) => existsSync(path.join(dir, 'u.data')));
+  if (found) return found;
+  if (process.env.CI === 'true') throw new Error(`MovieLens 100K not found at ${candidates[0]} (set RECSYS_ML100K)`);
   return undefined;
 }
 

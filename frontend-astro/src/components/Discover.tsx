@@ -24,13 +24,18 @@ const MAX_SEEDS = 10;
 const POPULAR_PICKS = 'Popular picks';
 export const PICK_COUNT = 12;
 
-/** Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes. */
+/**
+ * Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes,
+ * for the user of this browser's session (the site's proxy accepts no other).
+ */
 export default function Discover({
   similarCount = 12,
   popularPicks,
+  sessionUserId,
 }: {
   similarCount?: number;
   popularPicks?: Movie[];
+  sessionUserId: number;
 }) {
   const [query, setQuery] = useState('');
   const [candidates, setCandidates] = useState<Load<{ label: string; movies: Movie[] }>>(
@@ -38,7 +43,6 @@ export default function Discover({
   );
   const [seeds, setSeeds] = useState<Movie[]>([]);
   const [similar, setSimilar] = useState<Load<{ seeds: Movie[]; movies: ScoredMovie[] }>>({ kind: 'idle' });
-  const [userId, setUserId] = useState('');
   const [saved, setSaved] = useState<Load<{ userId: number; accepted: number }>>({ kind: 'idle' });
   const searchRun = useRef(0);
   // The server rendered the popular picks already; the first empty query need not fetch them again.
@@ -94,18 +98,7 @@ export default function Discover({
 
   const saveLikes = async (event: Event) => {
     event.preventDefault();
-    const id = Number(userId);
-    if (!Number.isInteger(id) || id < 1) {
-      return setSaved({
-        kind: 'failed',
-        problem: {
-          status: 400,
-          code: 'invalid_user',
-          message: 'Enter your user id: a whole number from 1 up.',
-          request_id: null,
-        },
-      });
-    }
+    const id = sessionUserId;
     setSaved({ kind: 'loading' });
     const result = await fetchApi<InteractionsResponse>(
       '/interactions',
@@ -198,15 +191,7 @@ export default function Discover({
         </button>
         {seeds.length > 0 && (
           <form class="save-likes" onSubmit={saveLikes}>
-            <label for="likes-user">Your user id</label>
-            <input
-              id="likes-user"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              value={userId}
-              onInput={(e) => setUserId((e.target as HTMLInputElement).value)}
-            />
+            <p>Saved as user {sessionUserId}, this browser's id.</p>
             <button type="submit" disabled={saved.kind === 'loading'}>
               I liked these
             </button>

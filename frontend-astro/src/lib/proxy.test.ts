@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxy } from './proxy.ts';
+import { BODY_LIMIT_BYTES, proxy } from './proxy.ts';
 
 /** The same-origin `/api` proxy against a real local HTTP upstream, and against none. */
 describe('the /api proxy', () => {
   let upstream: Server;
-  let seen: { method?: string; url?: string; body: string; type?: string } = { body: '' };
+  let seen: { method?: string; url?: string; body: string; type?: string; authorization?: string } = { body: '' };
   const saved = process.env.RECSYS_API_URL;
   beforeAll(async () => {
     upstream = createServer((req, res) => {
@@ -16,6 +16,7 @@ describe('the /api proxy', () => {
       });
       req.on('end', () => {
         seen = { method: req.method, url: req.url, body, type: req.headers['content-type'] };
+        if (req.headers.authorization) seen.authorization = req.headers.authorization;
         if (req.url === '/movies/7') return void setTimeout(() => res.end('{}'), 2000);
         if (req.url === '/genres') {
           res.writeHead(500, { 'content-type': 'application/json' });
@@ -107,5 +108,86 @@ describe('the /api proxy', () => {
     } finally {
       console.error = original;
     }
+  });
+
+  it('reads an upload only up to its limit: a 50 MB body without Content-Length costs at most the limit', async () => {
+    useUpstream();
+    seen = { body: '' };
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 50 * 1024 * 1024) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const request = new Request('http://site/api/similar', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
+    const got = await proxy(request, '/similar', '');
+    expect(got.status).toBe(413);
+    expect(pulled).toBeLessThanOrEqual(BODY_LIMIT_BYTES + 2 * chunk.byteLength);
+    expect(seen.url).toBeUndefined();
+  });
+
+  describe('interactions: only for the session user, with the key added by the site', () => {
+    const saved = process.env.RECSYS_API_KEY;
+    afterAll(() => {
+      process.env.RECSYS_API_KEY = saved;
+    });
+    const post = (events: unknown, headers: Record<string, string> = {}) =>
+      new Request('http://site/api/interactions', {
+        method: 'POST',
+        body: JSON.stringify(events),
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    const me = { userId: 1_234_567_890, returning: true };
+
+    it('forwards the session user’s events with the site key, never the browser’s Authorization', async () => {
+      useUpstream();
+      process.env.RECSYS_API_KEY = 'site-key-0123456789abcdef';
+      const events = [{ user_id: me.userId, movie_id: 1, rating: 5 }];
+      const got = await proxy(post(events, { authorization: 'Bearer browser-made-up' }), '/interactions', '', 2000, me);
+      expect(got.status).toBe(200);
+      expect(seen).toMatchObject({ url: '/interactions', authorization: 'Bearer site-key-0123456789abcdef' });
+      expect(JSON.parse(seen.body)).toEqual(events);
+    });
+
+    it('answers 403 for an event of another user and 401 without a session, calling nothing upstream', async () => {
+      useUpstream();
+      process.env.RECSYS_API_KEY = 'site-key-0123456789abcdef';
+      seen = { body: '' };
+      const foreign = await proxy(
+        post([
+          { user_id: me.userId, movie_id: 1, rating: 5 },
+          { user_id: 1, movie_id: 2, rating: 0.5 },
+        ]),
+        '/interactions',
+        '',
+        2000,
+        me,
+      );
+      expect(foreign.status).toBe(403);
+      expect((await foreign.json()).error).toMatchObject({ code: 'not_your_user' });
+      const fresh = await proxy(post({ user_id: 1, movie_id: 2, rating: 1 }), '/interactions', '', 2000, {
+        userId: 5,
+        returning: false,
+      });
+      expect(fresh.status).toBe(401);
+      expect((await fresh.json()).error.code).toBe('no_session');
+      expect(seen.url).toBeUndefined();
+    });
+
+    it('answers 503 writes_unavailable when the site has no key', async () => {
+      useUpstream();
+      delete process.env.RECSYS_API_KEY;
+      const got = await proxy(post({ user_id: me.userId, movie_id: 1, rating: 5 }), '/interactions', '', 2000, me);
+      expect(got.status).toBe(503);
+      expect((await got.json()).error.code).toBe('writes_unavailable');
+    });
   });
 });

@@ -12,10 +12,18 @@ export function apiBase(): string {
 /** One upstream exchange: the raw Response, or why there is none (unreachable or too slow). */
 export async function upstream(
   path: string,
-  init: { method?: string; body?: BodyInit | null; contentType?: string | null; timeoutMs?: number } = {},
+  init: {
+    method?: string;
+    body?: BodyInit | null;
+    contentType?: string | null;
+    /** Only the site's own writes carry one (its API key); it never comes from the browser. */
+    authorization?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<{ response: Response } | { failure: typeof UNREACHABLE | typeof TIMED_OUT; reason: string }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.contentType) headers['content-type'] = init.contentType;
+  if (init.authorization) headers.authorization = init.authorization;
   try {
     const response = await fetch(apiBase() + path, {
       method: init.method ?? 'GET',

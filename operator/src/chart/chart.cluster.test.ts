@@ -102,6 +102,53 @@ describe.skipIf(!binaries)('Helm chart', () => {
     }
   });
 
+  it('renders the trust boundaries: who reaches serving and MLflow, no stray tokens, limits everywhere, a keys Secret', () => {
+    const rendered = execFileSync(binaries?.helm as string, ['template', 'rs', chart, '-n', 'recsys', ...everything], {
+      encoding: 'utf8',
+    });
+    const objects = parseAllDocuments(rendered)
+      .map((d) => d.toJS())
+      .filter(Boolean);
+    const policy = (name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+    const serving = policy('rs-serving');
+    expect(serving.spec.podSelector.matchLabels['recsys.dev/role']).toBe('serving');
+    expect(serving.spec.ingress.map((rule: { from: unknown[] }) => rule.from)).toEqual([
+      [
+        {
+          podSelector: {
+            matchLabels: { 'app.kubernetes.io/managed-by': 'recsys-operator', 'recsys.dev/role': 'frontend' },
+          },
+        },
+      ],
+      [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+    ]);
+    const mlflow = policy('rs-mlflow');
+    const mlflowFrom = JSON.stringify(mlflow.spec.ingress);
+    expect(mlflowFrom).toContain('"values":["train","gate","report"]');
+    expect(mlflowFrom).toContain('"app.kubernetes.io/component":"operator"');
+    expect(mlflowFrom).not.toContain('serving');
+    expect(policy('rs-jobs').spec.ingress).toBeUndefined();
+    const operator = policy('rs-operator');
+    expect(operator.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(operator.spec.ingress).toBeUndefined();
+    for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
+      const pod = deployment.spec.template.spec;
+      // Only the operator talks to the API server.
+      if (deployment.metadata.name !== 'rs-operator') expect(pod.automountServiceAccountToken).toBe(false);
+      for (const container of pod.containers) {
+        expect(container.resources?.requests?.memory, container.name).toBeDefined();
+        expect(container.resources?.limits?.memory, container.name).toBeDefined();
+      }
+    }
+    const keys = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'rs-keys');
+    const siteKey = Buffer.from(keys.data['site-api-key'], 'base64').toString();
+    expect(siteKey).toHaveLength(43);
+    expect(Buffer.from(keys.data['api-keys'], 'base64').toString()).toBe(`${siteKey}\n`);
+    const operatorArgs = objects.find((o) => o.metadata.name === 'rs-operator' && o.kind === 'Deployment').spec.template
+      .spec.containers[0].args;
+    expect(operatorArgs).toContain('--keys-secret=rs-keys');
+  });
+
   it('helm template | kubectl apply --dry-run=server is accepted by the API server', async () => {
     const crds = await server.kubectl(['apply', '-f', '-'], { input: monitoringCrds });
     expect(crds.code, crds.stderr).toBe(0);

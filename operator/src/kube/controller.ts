@@ -72,8 +72,8 @@ const statusOf = (error: unknown) => (error as { code?: number }).code;
  * replaced under optimistic concurrency). Only the Lease holder acts.
  */
 export class RecModelOperator {
-  readonly options: Required<Omit<OperatorOptions, 'log' | 'movieLensBaseUrl'>> &
-    Pick<OperatorOptions, 'log' | 'movieLensBaseUrl'>;
+  readonly options: Required<Omit<OperatorOptions, 'log' | 'keysSecret' | 'movieLensBaseUrl'>> &
+    Pick<OperatorOptions, 'log' | 'keysSecret' | 'movieLensBaseUrl'>;
   readonly #objects: KubernetesObjectApi;
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
@@ -366,7 +366,7 @@ export class RecModelOperator {
         return;
       }
       case 'runFrontend': {
-        const deployment = frontendDeployment(recModel, action.port, action.image, 1);
+        const deployment = frontendDeployment(recModel, action.port, action.image, 1, this.options.keysSecret);
         await this.#createOrPatch(deployment, this.#owned().deployment(deployment.metadata.name));
         await this.#createIfAbsent(service(recModel, frontendName(recModel.metadata.name), 'frontend', action.port));
         return;
@@ -376,7 +376,15 @@ export class RecModelOperator {
         const existing = this.#owned().deployment(name);
         if (existing)
           await this.#createOrPatch(
-            { ...frontendDeployment(recModel, recModel.spec.frontend.port, recModel.spec.frontend.image, 0) },
+            {
+              ...frontendDeployment(
+                recModel,
+                recModel.spec.frontend.port,
+                recModel.spec.frontend.image,
+                0,
+                this.options.keysSecret,
+              ),
+            },
             existing,
           );
         return;

@@ -1,7 +1,15 @@
 import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
 import { describe, expect, it } from 'vitest';
 import { gateJobName, RUN_LABEL, retrainCronJobName, servingName, VERSION_ANNOTATION } from './names.ts';
-import { type Manifest, retrainCronJob, servingDeployment, trainerJob } from './objects.ts';
+import {
+  frontendDeployment,
+  gateJob,
+  type Manifest,
+  reportCronJob,
+  retrainCronJob,
+  servingDeployment,
+  trainerJob,
+} from './objects.ts';
 
 const config = { trainerImage: 'trainer:1.2.3', artifactClaim: 'artifacts', artifactMount: '/artifacts' };
 const recModel = parseRecModelOrThrow({
@@ -44,6 +52,7 @@ describe('owned objects', () => {
     expect(env.RECSYS_DATA).toBe('/artifacts/data/ml-100k');
     expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend');
     expect(env.RECSYS_DATASET_FLAGS).toBe('--positive-rating 4 --min-user-positives 5 --min-item-positives 10');
+    expect(env.RECSYS_MEMORY_FLAGS).toBe('');
     expect(env.RECSYS_RUN).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
   });
 
@@ -61,10 +70,11 @@ describe('owned objects', () => {
     );
   });
 
-  it("passes a family's own budget and the RecModel's dataset thresholds to recsys train", () => {
+  it("passes a family's own budget, the memory budget and the RecModel's dataset thresholds to recsys train", () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];
     custom.spec.dataset = { ...custom.spec.dataset, positiveRating: 3.5, minItemPositives: 3, iterative: true };
+    custom.spec.models.memoryBudget = '12Gi';
     const job = trainerJob(custom, config, 'run', 'spec');
     const env = Object.fromEntries(
       containers(job.spec.template).flatMap((c) => c.env.map((e: Manifest) => [e.name, e.value])),
@@ -73,6 +83,7 @@ describe('owned objects', () => {
     expect(env.RECSYS_DATASET_FLAGS).toBe(
       '--positive-rating 3.5 --min-user-positives 5 --min-item-positives 3 --iterative',
     );
+    expect(env.RECSYS_MEMORY_FLAGS).toBe('--memory-budget 12Gi');
   });
 
   it('every pod runs non-root on a read-only root filesystem and writes only to its volumes', () => {
@@ -93,6 +104,41 @@ describe('owned objects', () => {
         for (const mount of container.volumeMounts) expect(volumes.has(mount.name)).toBe(true);
       }
     }
+  });
+
+  it('no workload pod gets a ServiceAccount token, and every container has requests and a memory limit (issue 16)', () => {
+    const withReport = structuredClone(recModel);
+    withReport.spec.report = { ...withReport.spec.report, schedule: '0 6 * * *' };
+    const pods = [
+      trainerJob(recModel, config, 'run', 'spec').spec.template,
+      gateJob(recModel, config, 'run', 'v1', recModel.spec.promotion).spec.template,
+      servingDeployment(recModel, config, 'v1', recModel.spec.serving).spec.template,
+      frontendDeployment(recModel, 4321, 'site:1', 1).spec.template,
+      retrainCronJob(recModel, config, '0 3 * * *').spec.jobTemplate.spec.template,
+      reportCronJob(withReport, config).spec.jobTemplate.spec.template,
+    ];
+    for (const pod of pods) {
+      expect(pod.spec.automountServiceAccountToken).toBe(false);
+      for (const container of containers(pod)) {
+        expect(container.resources?.requests?.cpu, container.name).toBeDefined();
+        expect(container.resources?.requests?.memory, container.name).toBeDefined();
+        expect(container.resources?.limits?.memory, container.name).toBeDefined();
+      }
+    }
+  });
+
+  it('with the keys Secret, serving reads its key file from it and the site gets its key and session secret', () => {
+    const keyed = { ...config, keysSecret: 'rs-keys' };
+    const serving = servingDeployment(recModel, keyed, 'v1', recModel.spec.serving).spec.template;
+    expect(containers(serving)[0].args).toContain('--api-keys-file=/etc/recsys/keys/api-keys');
+    expect(serving.spec.volumes).toContainEqual(
+      expect.objectContaining({ name: 'keys', secret: expect.objectContaining({ secretName: 'rs-keys' }) }),
+    );
+    const site = frontendDeployment(recModel, 4321, 'site:1', 1, 'rs-keys').spec.template;
+    const env = Object.fromEntries(containers(site)[0].env.map((e: Manifest) => [e.name, e.valueFrom?.secretKeyRef]));
+    expect(env.RECSYS_API_KEY).toEqual({ name: 'rs-keys', key: 'site-api-key' });
+    expect(env.RECSYS_SESSION_SECRET).toEqual({ name: 'rs-keys', key: 'session-secret' });
+    expect(JSON.stringify(site)).not.toContain('api-keys');
   });
 
   it('serving is pinned to one version and rolls with no unavailable replica, ready only on /ready', () => {

@@ -24,7 +24,15 @@ export interface WorkloadConfig {
   artifactMount: string;
   /** Where trainer Jobs download official MovieLens archives and their .md5 (unset: GroupLens). */
   movieLensBaseUrl?: string;
+  /**
+   * The Secret with the write keys (`api-keys`, serving's key file), the site's key (`site-api-key`) and its
+   * session secret (`session-secret`); absent: serving refuses writes and the site cannot post likes.
+   */
+  keysSecret?: string;
 }
+
+/** Where serving reads its key file (the Secret volume: updated in place, re-read on change). */
+const KEYS_MOUNT = '/etc/recsys/keys';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes manifests are plain JSON built here and validated by the API server.
 export type Manifest = Record<string, any>;
@@ -66,6 +74,16 @@ const containerSecurity = {
 };
 const podSecurity = { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 };
 
+/** No workload the operator creates talks to the Kubernetes API: none gets the namespace's ServiceAccount token. */
+const noToken = { automountServiceAccountToken: false };
+
+/** Requests and limits for every container; a memory limit keeps one leak from starving the node. */
+const SERVING_RESOURCES = { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } };
+const FRONTEND_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '384Mi' } };
+const REPORT_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } };
+/** A run Job's limit: its request times four, room for a larger dataset without an OOM kill on the first spike. */
+const jobLimits = (memory: string) => ({ memory: memory.replace(/^([0-9]+)/, (n) => String(Number(n) * 4)) });
+
 function volumes(config: WorkloadConfig): Manifest[] {
   return [
     { name: 'artifacts', persistentVolumeClaim: { claimName: config.artifactClaim } },
@@ -89,7 +107,7 @@ export const TRAIN_SCRIPT = [
   'set -eu',
   'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
   'mkdir -p "$out"',
-  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS --json > "$out/train.json.partial"',
+  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS $RECSYS_MEMORY_FLAGS --json > "$out/train.json.partial"',
   'mv "$out/train.json.partial" "$out/train.json"',
   'sed -n \'s/^{"version":"\\([^"]*\\)".*"best":"\\([^"]*\\)".*/version=\\1 best=\\2/p\' "$out/train.json" > "$RECSYS_TERMINATION_LOG"',
 ].join('\n');
@@ -132,6 +150,7 @@ function runJobSpec(
       metadata: { labels: podLabels },
       spec: {
         restartPolicy: 'Never',
+        ...noToken,
         securityContext: podSecurity,
         volumes: volumes(config),
         containers: [
@@ -140,7 +159,7 @@ function runJobSpec(
             image: config.trainerImage,
             command: ['sh', '-c', container.script],
             env: container.env,
-            resources: { requests: container.requests },
+            resources: { requests: container.requests, limits: jobLimits(container.requests.memory) },
             terminationMessagePolicy: 'File',
             securityContext: containerSecurity,
             volumeMounts: volumeMounts(config),
@@ -170,6 +189,11 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
       // An official archive name as the source is downloaded from here (a mirror for clusters without internet).
       ...(config.movieLensBaseUrl ? [{ name: 'RECSYS_MOVIELENS_BASE_URL', value: config.movieLensBaseUrl }] : []),
+      // A quantity the schema has validated, or nothing: recsys train then takes half the container's memory limit.
+      {
+        name: 'RECSYS_MEMORY_FLAGS',
+        value: spec.models.memoryBudget ? `--memory-budget ${spec.models.memoryBudget}` : '',
+      },
       // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
       ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
         ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
@@ -258,8 +282,19 @@ export function servingDeployment(
           },
         },
         spec: {
+          ...noToken,
           securityContext: podSecurity,
-          volumes: volumes(config),
+          volumes: [
+            ...volumes(config),
+            ...(config.keysSecret
+              ? [
+                  {
+                    name: 'keys',
+                    secret: { secretName: config.keysSecret, items: [{ key: 'api-keys', path: 'api-keys' }] },
+                  },
+                ]
+              : []),
+          ],
           containers: [
             {
               name: 'serving',
@@ -272,14 +307,18 @@ export function servingDeployment(
                 '--host=0.0.0.0',
                 `--port=${serving.port}`,
                 `--log-dir=${logsIn(config)}`,
+                ...(config.keysSecret ? [`--api-keys-file=${KEYS_MOUNT}/api-keys`] : []),
               ],
               ports: [{ name: 'http', containerPort: serving.port }],
               // Ready only once the pinned bundle's sha256 checks passed and it is loaded.
               readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
               livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 20 },
-              ...(serving.resources ? { resources: serving.resources } : {}),
+              resources: serving.resources ?? SERVING_RESOURCES,
               securityContext: containerSecurity,
-              volumeMounts: volumeMounts(config),
+              volumeMounts: [
+                ...volumeMounts(config),
+                ...(config.keysSecret ? [{ name: 'keys', mountPath: KEYS_MOUNT, readOnly: true }] : []),
+              ],
             },
           ],
         },
@@ -301,7 +340,17 @@ export function service(recModel: RecModel, name: string, role: OwnedRole, port:
 }
 
 /** The site, proxying `/api` to the serving Service named at run time. */
-export function frontendDeployment(recModel: RecModel, port: number, image: string, replicas: number): Manifest {
+export function frontendDeployment(
+  recModel: RecModel,
+  port: number,
+  image: string,
+  replicas: number,
+  keysSecret?: string,
+): Manifest {
+  const fromSecret = (name: string, key: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: keysSecret, key } },
+  });
   const name = frontendName(recModel.metadata.name);
   return {
     apiVersion: 'apps/v1',
@@ -313,6 +362,7 @@ export function frontendDeployment(recModel: RecModel, port: number, image: stri
       template: {
         metadata: { labels: labels(recModel, 'frontend') },
         spec: {
+          ...noToken,
           securityContext: podSecurity,
           volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '64Mi' } }],
           containers: [
@@ -326,9 +376,17 @@ export function frontendDeployment(recModel: RecModel, port: number, image: stri
                   name: 'RECSYS_API_URL',
                   value: `http://${servingName(recModel.metadata.name)}:${recModel.spec.serving.port}`,
                 },
+                // The key stays on the site's server; visitors get a signed session cookie instead.
+                ...(keysSecret
+                  ? [
+                      fromSecret('RECSYS_API_KEY', 'site-api-key'),
+                      fromSecret('RECSYS_SESSION_SECRET', 'session-secret'),
+                    ]
+                  : []),
               ],
               ports: [{ name: 'http', containerPort: port }],
               readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 10 },
+              resources: FRONTEND_RESOURCES,
               securityContext: containerSecurity,
               volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }],
             },
@@ -381,6 +439,7 @@ export function reportCronJob(recModel: RecModel, config: WorkloadConfig): Manif
             metadata: { labels: labels(recModel, 'report') },
             spec: {
               restartPolicy: 'Never',
+              ...noToken,
               securityContext: podSecurity,
               volumes: volumes(config),
               containers: [
@@ -398,6 +457,7 @@ export function reportCronJob(recModel: RecModel, config: WorkloadConfig): Manif
                     { name: 'RECSYS_SINCE', value: report.since },
                     { name: 'RECSYS_EXT', value: extension },
                   ],
+                  resources: REPORT_RESOURCES,
                   securityContext: containerSecurity,
                   volumeMounts: volumeMounts(config),
                 },

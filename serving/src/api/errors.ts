@@ -3,7 +3,7 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: unknown;
-  /** Response headers the error needs (Allow on a 405). */
+  /** Response headers the error needs (Allow on a 405, Retry-After on a 429). */
   readonly headers: Record<string, string> | undefined;
 
   constructor(status: number, code: string, message: string, details?: unknown, headers?: Record<string, string>) {

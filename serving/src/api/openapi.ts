@@ -11,6 +11,8 @@ interface Operation {
   params?: z.ZodObject;
   ok: { status: number; schema?: z.ZodType; contentType?: string };
   errors: number[];
+  /** Needs `Authorization: Bearer <API key>` (writes). */
+  keyed?: boolean;
   /** A request a person can copy: a JSON body, or the path with its query. */
   example?: { body?: unknown; path?: string };
 }
@@ -45,8 +47,9 @@ export const OPERATIONS: Operation[] = [
     path: '/interactions',
     summary: 'Record ratings (one or a batch)',
     description:
-      'Stored in the event log (the next retraining batch) and used for fold-in at once. Movies the model has not seen are kept and listed as learnable at the next retrain.',
+      'Needs an API key (Authorization: Bearer <key>). Stored in the event log (the next retraining batch) and used for fold-in at once. Movies the model has not seen are kept and listed as learnable at the next retrain. Timestamps must lie between the first interaction of the data and now + 5 min; a batch over the per-key or per-user rate is refused whole with 429 and Retry-After.',
     body: s.interactionsRequest,
+    keyed: true,
     example: {
       body: [
         { user_id: 100_001, movie_id: 50, rating: 5 },
@@ -54,7 +57,7 @@ export const OPERATIONS: Operation[] = [
       ],
     },
     ok: { status: 201, schema: s.interactionsResponse },
-    errors: COMMON_ERRORS,
+    errors: [...COMMON_ERRORS, 401, 429],
   },
   {
     method: 'get',
@@ -122,6 +125,8 @@ export const OPERATIONS: Operation[] = [
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: malformed JSON, wrong types, unknown fields, out-of-range values, unknown genres',
+  401: 'No API key, an invalid one, or none configured on the server (writes disabled)',
+  429: 'Over the per-key or per-user rate; Retry-After says when to retry',
   404: 'The movie or endpoint does not exist for this model',
   413: 'The body exceeds the size limit',
   415: 'The body is not application/json',
@@ -176,6 +181,7 @@ export function openApiDocument(info: { version: string } = { version: '0.1.0' }
       description: op.description,
       operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())}`,
       parameters: [...parameters(op.query, 'query'), ...parameters(op.params, 'path')],
+      ...(op.keyed ? { security: [{ apiKey: [] }] } : {}),
       ...(op.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
         : {}),
@@ -192,6 +198,9 @@ export function openApiDocument(info: { version: string } = { version: '0.1.0' }
     },
     servers: [{ url: '/' }],
     paths,
-    components: { schemas: { Error: jsonSchema(s.errorResponse, 'output') } },
+    components: {
+      schemas: { Error: jsonSchema(s.errorResponse, 'output') },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key of the server' } },
+    },
   };
 }

@@ -25,7 +25,7 @@ export function cors(allowedOrigins: readonly string[]): Middleware {
     ctx.set('Access-Control-Expose-Headers', 'X-Request-Id');
     if (isPreflight) {
       ctx.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-      ctx.set('Access-Control-Allow-Headers', 'Content-Type, X-Request-Id, X-As-Of');
+      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id, X-As-Of');
       ctx.set('Access-Control-Max-Age', '600');
       ctx.status = 204;
       return;

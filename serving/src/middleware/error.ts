@@ -43,8 +43,10 @@ export function errorBodies(options: { onServerError?: (err: unknown, requestId:
       if (body.error.details === undefined) delete body.error.details;
       ctx.status = status;
       ctx.body = body;
-      const allow = (err as { headers?: Record<string, string> }).headers?.Allow;
-      if (allow) ctx.set('Allow', allow);
+      // Allow on a 405, Retry-After on a 429/503, WWW-Authenticate on a 401.
+      const headers = err instanceof ApiError ? err.headers : (err as { headers?: Record<string, string> }).headers;
+      if (headers?.Allow) ctx.set('Allow', headers.Allow);
+      if (err instanceof ApiError && headers) ctx.set(headers);
     }
   };
 }

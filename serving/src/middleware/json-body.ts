@@ -39,15 +39,27 @@ function tooLarge(limitBytes: number): ApiError {
   });
 }
 
+/** nginx's 499: the client closed the connection before its request was complete. Not a server error. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 async function readLimited(stream: NodeJS.ReadableStream, limitBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    // Stop reading at once: the connection closes after the 413 instead of buffering the rest.
-    if (size > limitBytes) throw tooLarge(limitBytes);
-    chunks.push(buffer);
+  try {
+    for await (const chunk of stream) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      size += buffer.length;
+      // Stop reading at once: the connection closes after the 413 instead of buffering the rest.
+      if (size > limitBytes) throw tooLarge(limitBytes);
+      chunks.push(buffer);
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(
+      CLIENT_CLOSED_REQUEST,
+      'client_closed_request',
+      `the client closed the connection after ${size} bytes of the body (${(err as Error).message}); nothing was processed`,
+    );
   }
   return Buffer.concat(chunks).toString('utf8');
 }

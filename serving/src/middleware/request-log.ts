@@ -1,6 +1,7 @@
 import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import type { Middleware } from 'koa';
 import { ApiError, errorStatus } from '../api/errors.ts';
+import { FUTURE_SLACK_SECONDS } from '../interactions/event-checks.ts';
 
 /** What a route leaves in `ctx.state.logged` for its log row. */
 export interface LoggedAnswer {
@@ -56,6 +57,14 @@ function parseAsOf(header: string, fallback: number): number {
   const ms = /^[0-9]{1,12}(\.[0-9]+)?$/.test(header) ? Number(header) * 1000 : Date.parse(header);
   if (!Number.isFinite(ms)) {
     throw new ApiError(400, 'invalid_as_of', `X-As-Of "${header}" is neither Unix seconds nor an ISO-8601 time`);
+  }
+  // A replay is of the past: a time beyond the clock's slack would date log rows into the far future.
+  if (ms > fallback + FUTURE_SLACK_SECONDS * 1000) {
+    throw new ApiError(
+      400,
+      'invalid_as_of',
+      `X-As-Of "${header}" is after now + 5 min (${new Date(fallback + FUTURE_SLACK_SECONDS * 1000).toISOString()}); send the replayed event's time`,
+    );
   }
   return Math.round(ms);
 }

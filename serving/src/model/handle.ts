@@ -15,6 +15,8 @@ export interface ModelInfo {
   type: string;
   created_at: string;
   loaded_at: string;
+  /** Epoch seconds of the first interaction the model's data holds: posted events may not be older (null: unknown). */
+  data_start: number | null;
 }
 
 /** Optional narrowing of any ranked list (R15). */
@@ -44,6 +46,8 @@ export interface ModelHandle {
   readonly popularWindows: readonly PopularWindow[];
   /** True when the model can score a user it has not seen from their likes (online fold-in). */
   readonly foldsIn: boolean;
+  /** True when /recommend and /similar are answered from the bundle's usearch indexes rather than a full scan. */
+  readonly approximate?: boolean;
   /** True for a user the model was fit with: the personalised path applies. */
   knowsUser(userId: number): boolean;
   /** True for a movie the model can rank and use as a seed (it is in the fit catalogue). */

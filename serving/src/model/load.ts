@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Bundle, readBundle } from '@recsys/core/bundle/reader';
 import { loadFallback } from '@recsys/core/model-files';
+import { type AnnMode, openApproximateSearch } from '@recsys/core/recommender/approximate';
 import { loadRecommender } from '@recsys/core/recommender/load';
 import { PopularityScorer } from '@recsys/core/recommender/popularity';
 import { Recommender } from '@recsys/core/recommender/recommender';
@@ -8,13 +9,23 @@ import { popularityFromSeen, SERVING_FILES } from './bundle-files.ts';
 import type { MovieInfo } from './handle.ts';
 import { RecommenderModel } from './recommender-model.ts';
 
-/** Reads and verifies `<store>/<model>/<version>/` (every sha256), then builds the model serving answers with. */
-export async function loadModel(store: string, modelName: string, version: string): Promise<RecommenderModel> {
-  const bundle = await readBundle(path.join(store, modelName, version));
-  return modelFromBundle(bundle);
+export interface ModelLoadOptions {
+  /** Answer /recommend and /similar from the bundle's usearch indexes: `auto` from the bundle's `min_items` on. */
+  ann?: AnnMode;
 }
 
-export function modelFromBundle(bundle: Bundle): RecommenderModel {
+/** Reads and verifies `<store>/<model>/<version>/` (every sha256), then builds the model serving answers with. */
+export async function loadModel(
+  store: string,
+  modelName: string,
+  version: string,
+  options: ModelLoadOptions = {},
+): Promise<RecommenderModel> {
+  const bundle = await readBundle(path.join(store, modelName, version));
+  return modelFromBundle(bundle, options);
+}
+
+export function modelFromBundle(bundle: Bundle, options: ModelLoadOptions = {}): RecommenderModel {
   const { manifest } = bundle;
   const where = `bundle ${manifest.model_name}/${manifest.version}`;
   for (const name of [SERVING_FILES.userIds, SERVING_FILES.items]) {
@@ -24,8 +35,10 @@ export function modelFromBundle(bundle: Bundle): RecommenderModel {
       );
     }
   }
-  const recommender = loadRecommender(bundle);
-  const { catalogue, attributes } = recommender;
+  const exact = loadRecommender(bundle);
+  const { scorer, catalogue, attributes } = exact;
+  const approximate = openApproximateSearch(bundle, scorer, catalogue.movieIds, options.ann ?? 'auto');
+  const recommender = approximate ? new Recommender(scorer, catalogue, attributes, approximate) : exact;
   const counts = bundle.has(SERVING_FILES.popularity)
     ? Float32Array.from(bundle.u32(SERVING_FILES.popularity))
     : popularityFromSeen(catalogue);
@@ -46,6 +59,7 @@ export function modelFromBundle(bundle: Bundle): RecommenderModel {
       type: manifest.model_type,
       created_at: manifest.created_at,
       loaded_at: new Date().toISOString(),
+      data_start: dataStart(manifest.dataset.cutoffs.data_start),
     },
     recommender,
     coldStart,
@@ -54,4 +68,9 @@ export function modelFromBundle(bundle: Bundle): RecommenderModel {
     userIds: bundle.u32(SERVING_FILES.userIds),
     items: bundle.json<MovieInfo[]>(SERVING_FILES.items),
   });
+}
+
+/** The manifest's `data_start` cutoff in epoch seconds; bundles written before it was recorded have none. */
+function dataStart(iso: string | undefined): number | null {
+  return iso === undefined ? null : Math.floor(Date.parse(iso) / 1000);
 }

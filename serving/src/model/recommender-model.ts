@@ -25,6 +25,7 @@ export class RecommenderModel implements ModelHandle {
   readonly genres: readonly string[];
   readonly popularWindows: readonly PopularWindow[];
   readonly foldsIn: boolean;
+  readonly approximate: boolean;
   readonly #parts: RecommenderModelParts;
   readonly #userIndex = new Map<number, number>();
   readonly #itemIndex = new Map<number, number>();
@@ -56,6 +57,7 @@ export class RecommenderModel implements ModelHandle {
     this.#lowerTitles = items.map((item) => item.title.toLowerCase());
     this.#byPopularity = parts.popular.recommendFromLiked(new Uint32Array(0), items.length, {}).items;
     this.foldsIn = canFoldIn(recommender, this.#byPopularity);
+    this.approximate = recommender.approximate !== undefined;
   }
 
   knowsUser(userId: number): boolean {

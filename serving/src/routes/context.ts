@@ -1,16 +1,16 @@
-import type { EventLog } from '@recsys/core/logs/event-log';
+import type { WriteLimiter } from '../interactions/event-checks.ts';
 import type { UserHistory } from '../interactions/user-history.ts';
 import type { ServingMetrics } from '../metrics.ts';
 import type { ModelHandle } from '../model/handle.ts';
 import type { ModelSlot } from '../model/slot.ts';
 
-/** What the routes share: the model slot, the posted interactions, the event log and the metrics. */
+/** What the routes share: the model slot, the posted interactions (over the event store) and the metrics. */
 export interface RouteDeps {
   slot: ModelSlot;
   history: UserHistory;
   metrics: ServingMetrics;
-  /** Absent in tests that do not exercise persistence; then POST /interactions only feeds fold-in. */
-  eventLog?: EventLog;
+  /** Per-key and per-user limits on posted events; absent: unlimited. */
+  writeLimiter?: WriteLimiter;
 }
 
 export function modelRef(model: ModelHandle) {

@@ -2,7 +2,7 @@ import { recommendRequest, recommendResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { checkGenres } from '../api/errors.ts';
 import { respond } from '../api/respond.ts';
-import type { UserHistory } from '../interactions/user-history.ts';
+import type { UserRatings } from '../interactions/user-history.ts';
 import { input } from '../middleware/validate.ts';
 import type { ItemQuery, ModelHandle, ScoredMovies } from '../model/handle.ts';
 import { modelRef, type RouteDeps } from './context.ts';
@@ -19,18 +19,19 @@ interface Answer {
  * folded in online from those likes; anyone else → popular movies, marked as the fallback with the reason.
  */
 export function recommendRoute(deps: RouteDeps): Middleware {
-  return (ctx) => {
+  return async (ctx) => {
     const body = input(ctx.state, 'body', recommendRequest);
     const model = deps.slot.require();
     checkGenres(body.genres, model.genres);
+    const posted = await deps.history.of(body.user_id);
     const query: ItemQuery = {
       genres: body.genres,
       yearMin: body.year_min,
       yearMax: body.year_max,
       excludeSeen: body.exclude_seen,
-      alsoSeen: deps.history.rated(body.user_id),
+      alsoSeen: posted.rated(),
     };
-    const answer = answerFor(model, deps.history, body.user_id, body.k, query);
+    const answer = answerFor(model, posted, body.user_id, body.k, query);
     const isFallback = answer.source === 'popular';
     deps.metrics.recommendations.inc({ endpoint: 'recommend', fallback: String(isFallback) });
     ctx.state.logged = {
@@ -52,18 +53,18 @@ export function recommendRoute(deps: RouteDeps): Middleware {
   };
 }
 
-function answerFor(model: ModelHandle, history: UserHistory, userId: number, k: number, query: ItemQuery): Answer {
+function answerFor(model: ModelHandle, posted: UserRatings, userId: number, k: number, query: ItemQuery): Answer {
   if (model.knowsUser(userId)) {
     return { source: 'personalised', reason: null, ranked: model.recommendForUser(userId, k, query) };
   }
-  const liked = history.liked(userId).filter((id) => model.knowsMovie(id));
+  const liked = posted.liked().filter((id) => model.knowsMovie(id));
   if (liked.length > 0 && model.foldsIn) {
     return { source: 'fold_in', reason: null, ranked: model.recommendFromLiked(liked, k, query) };
   }
   const reason =
     !model.foldsIn && liked.length > 0
       ? `model ${model.info.version} (${model.info.type}) cannot fold in new users; showing popular movies until the next retrain includes user ${userId}`
-      : history.has(userId)
+      : posted.any
         ? `user ${userId} is new to model ${model.info.version} and has not liked (rated 4 or more) a movie it knows yet; showing popular movies`
         : `user ${userId} is new to model ${model.info.version} and has posted no interactions; showing popular movies (POST /interactions to personalise)`;
   return { source: 'popular', reason, ranked: model.coldStart(k, query) };

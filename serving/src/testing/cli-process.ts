@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '@recsys/core/testing/fixtures';
+import { TEST_API_KEY } from './http.ts';
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -10,10 +11,11 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real `recsys serve` in a child process and resolves once it prints its URL. */
+/** Runs the real `recsys serve` in a child process (writes accepted with TEST_API_KEY) and resolves once it prints its URL. */
 export function startServeProcess(args: string[], timeoutMs = 60_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'cli/src/main.ts'), 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RECSYS_API_KEYS: TEST_API_KEY },
   });
   let stdout = '';
   let stderr = '';

@@ -21,3 +21,7 @@ export async function call(
   if ((response.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
   return { status: response.status, body: parsed, headers: response.headers };
 }
+
+/** The write key test servers are started with (`apiKeys: new ApiKeys({ env: TEST_API_KEY })`). */
+export const TEST_API_KEY = 'test-key-0123456789abcdef';
+export const WRITE_HEADERS = { authorization: `Bearer ${TEST_API_KEY}` };

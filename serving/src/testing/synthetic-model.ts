@@ -66,6 +66,8 @@ export function syntheticModel(options: { users?: number; items?: number; versio
       type: 'itemknn',
       created_at: '2026-01-01T00:00:00.000Z',
       loaded_at: new Date().toISOString(),
+      // MovieLens 100K's first interaction (1997-09-20): posted events may not be older.
+      data_start: 874_724_710,
     },
     recommender: new Recommender(scorer, catalogue, attributes),
     coldStart: new Recommender(new PopularityScorer(counts, { variant: 'all_time' }), catalogue, attributes),

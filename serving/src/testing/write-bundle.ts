@@ -1,3 +1,4 @@
+import type { BundleFileValue } from '@recsys/core/bundle/file-codec';
 import { writeBundle } from '@recsys/core/bundle/writer';
 import { recommenderFiles } from '@recsys/core/recommender/load';
 import type { Recommender } from '@recsys/core/recommender/recommender';
@@ -10,6 +11,8 @@ export async function writeServingBundle(options: {
   recommender: Recommender;
   tables: ServingTables;
   version?: string;
+  /** Further bundle files, e.g. core's `annFiles` (the usearch indexes). */
+  extraFiles?: Record<string, BundleFileValue>;
 }): Promise<{ version: string; dir: string }> {
   const { version, dir } = await writeBundle({
     store: options.store,
@@ -27,7 +30,11 @@ export async function writeServingBundle(options: {
       test_scored_for: null,
       parent_version: null,
     },
-    files: { ...recommenderFiles(options.recommender), ...servingFiles(options.tables) },
+    files: {
+      ...recommenderFiles(options.recommender),
+      ...servingFiles(options.tables),
+      ...options.extraFiles,
+    },
   });
   return { version, dir };
 }

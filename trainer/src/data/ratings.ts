@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from './errors.ts';
 import type { Layout } from './layout.ts';
-import { decodeText, forEachLine, malformed, parseDecimal, parseNatural } from './text.ts';
+import { decodeText, forEachLineOfBytes, malformed, parseDecimal, parseNatural } from './text.ts';
 
 /** Ratings in file order, as parallel typed arrays (no per-row objects: 1M rows must stay cheap). */
 export interface Ratings {
@@ -40,13 +40,13 @@ export function readRatings(
 ): Ratings {
   const format = formats[layout];
   const name = path.basename(file);
-  const text = decodeText(readFileSync(file));
-  let capacity = Math.max(1024, Math.ceil(text.length / 16));
-  const estimatedLines = Math.ceil(text.length / averageLineLength(text));
+  const bytes = readFileSync(file);
+  let capacity = Math.max(1024, Math.ceil(bytes.length / 16));
+  const estimatedLines = Math.ceil(bytes.length / averageLineLength(decodeText(bytes.subarray(0, 1 << 16))));
   let rows: Ratings = allocate(capacity);
   let length = 0;
   const sep = format.separator;
-  forEachLine(text, (line, lineNumber) => {
+  forEachLineOfBytes(bytes, (line, lineNumber) => {
     // Progress in lines read of the estimated total, every 2^16 lines (cheap enough for the hot loop).
     if (onProgress && (lineNumber & 0xffff) === 0) onProgress(lineNumber, estimatedLines);
     if (format.header && lineNumber === 1 && line === format.header) return;

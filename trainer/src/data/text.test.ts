@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeText, forEachLine, parseDecimal, parseNatural, splitCsvLine, yearFromTitle } from './text.ts';
+import {
+  decodeText,
+  forEachLine,
+  forEachLineOfBytes,
+  parseDecimal,
+  parseNatural,
+  splitCsvLine,
+  yearFromTitle,
+} from './text.ts';
 
 describe('text helpers for MovieLens files', () => {
   it('takes the last parenthesised year of a title, or null', () => {
@@ -45,5 +53,19 @@ describe('text helpers for MovieLens files', () => {
     expect(splitCsvLine('1,"""Great"" Cats (1998)",Musical')).toEqual(['1', '"Great" Cats (1998)', 'Musical']);
     expect(splitCsvLine('1,,')).toEqual(['1', '', '']);
     expect(splitCsvLine('1,"broken,x')).toBeNull();
+  });
+});
+
+describe('forEachLineOfBytes', () => {
+  it('reads a file in chunks of whole lines, numbering lines across chunks as one pass would', () => {
+    const text = 'first line\r\n\nsecond\nthird, a longer line than the chunk\nfourth\n';
+    const whole: [string, number][] = [];
+    forEachLine(text, (line, n) => whole.push([line, n]));
+    for (const chunkBytes of [4, 16, 1 << 20]) {
+      const chunked: [string, number][] = [];
+      forEachLineOfBytes(Buffer.from(text, 'latin1'), (line, n) => chunked.push([line, n]), chunkBytes);
+      expect(chunked, `chunks of ${chunkBytes} bytes`).toEqual(whole);
+    }
+    expect(whole.map(([, n]) => n)).toEqual([1, 3, 4, 5]);
   });
 });

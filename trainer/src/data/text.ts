@@ -17,7 +17,7 @@ export function decodeText(bytes: Uint8Array): string {
  * Calls `visit(line, lineNumber)` for every non-blank line, without the line ending (LF or CRLF).
  * Line numbers are 1-based and count blank lines, so errors point at the line an editor shows.
  */
-export function forEachLine(text: string, visit: (line: string, lineNumber: number) => void): void {
+export function forEachLine(text: string, visit: (line: string, lineNumber: number) => void): number {
   let start = 0;
   let lineNumber = 0;
   while (start < text.length) {
@@ -27,6 +27,34 @@ export function forEachLine(text: string, visit: (line: string, lineNumber: numb
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     if (stop > start && !isBlank(text, start, stop)) visit(text.slice(start, stop), lineNumber);
     start = end + 1;
+  }
+  return lineNumber;
+}
+
+/** Bytes decoded at a time: a 25M-rating file is larger than the longest string V8 can hold (512 MiB). */
+const CHUNK_BYTES = 1 << 26;
+
+/**
+ * `forEachLine` over a file's bytes, decoded a chunk of whole lines at a time (chunks end at a newline byte, which
+ * is the same in UTF-8 and Latin-1); line numbers run on across chunks.
+ */
+export function forEachLineOfBytes(
+  bytes: Uint8Array,
+  visit: (line: string, lineNumber: number) => void,
+  chunkBytes = CHUNK_BYTES,
+): void {
+  let lines = 0;
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + chunkBytes);
+    if (end < bytes.length) {
+      const newline = bytes.lastIndexOf(10, end - 1);
+      // A line longer than a chunk takes the chunk on to its end.
+      const next = newline >= start ? newline : bytes.indexOf(10, end);
+      end = next < 0 ? bytes.length : next + 1;
+    }
+    const offset = lines;
+    lines += forEachLine(decodeText(bytes.subarray(start, end)), (line, n) => visit(line, offset + n));
+    start = end;
   }
 }
 

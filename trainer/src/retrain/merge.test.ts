@@ -55,4 +55,22 @@ describe('merging posted interactions into the base data', () => {
     expect(second.dir).toBe(first.dir);
     expect(readFileSync(path.join(second.dir, 'marker'), 'utf8')).toBe('kept');
   });
+
+  it('never lets an impossible event in: a far-future time, one before the data, or a rating off the scale', () => {
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const merged = mergeSources({
+      base,
+      extra: [
+        { user_id: 1, movie_id: 1, rating: 0.5, timestamp: 4_398_046_511_104 },
+        { user_id: 1, movie_id: 2, rating: 5, timestamp: 50 },
+        { user_id: 2, movie_id: 2, rating: 9, timestamp: 200 },
+        { user_id: 2, movie_id: 1, rating: 1, timestamp: now / 1000 + 60 },
+      ],
+      outRoot: path.join(scratch.dir, 'out'),
+      now,
+    });
+    expect(merged).toMatchObject({ added: 0, replaced: 1, rejected: 3 });
+    const ratings = readFileSync(path.join(merged.dir, 'ratings.csv'), 'utf8').trim().split('\n');
+    expect(ratings).toEqual(['userId,movieId,rating,timestamp', '1,1,4,100', '1,2,2,300', `2,1,1,${now / 1000 + 60}`]);
+  });
 });

@@ -25,7 +25,15 @@ export interface MergedSource {
   replaced: number;
   /** Movies the base had never listed: kept with a placeholder title until metadata arrives. */
   unlistedMovies: number[];
+  /**
+   * Posted interactions left out because they cannot be real: a time before the base data begins or after now +
+   * 5 min (a far-future time would outrank every genuine re-rating forever), or a rating off the 0.5–5 scale.
+   */
+  rejected: number;
 }
+
+/** Clock skew allowed for a posted interaction's time, as serving allows it. */
+const FUTURE_SLACK_SECONDS = 5 * 60;
 
 /**
  * Base ratings (optionally only those before `until`) merged with posted interactions into one MovieLens
@@ -37,6 +45,8 @@ export function mergeSources(options: {
   until?: number;
   extra: NewInteraction[];
   outRoot: string;
+  /** Epoch ms; the latest acceptable event time is this + 5 min. */
+  now?: number;
 }): MergedSource {
   const files = detectLayout(options.base);
   const catalogue = readMovies(files);
@@ -60,7 +70,16 @@ export function mergeSources(options: {
   }
   let added = 0;
   let replaced = 0;
-  for (const event of options.extra) {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < ratings.length; r++) earliest = Math.min(earliest, ratings.time[r]);
+  const latestTime = Math.floor((options.now ?? Date.now()) / 1000) + FUTURE_SLACK_SECONDS;
+  const plausible = (event: NewInteraction) =>
+    event.timestamp >= (Number.isFinite(earliest) ? earliest : 0) &&
+    event.timestamp <= latestTime &&
+    event.rating >= 0.5 &&
+    event.rating <= 5;
+  const accepted = options.extra.filter(plausible);
+  for (const event of accepted) {
     const outcome = put(event.user_id, event.movie_id, event.rating, event.timestamp);
     if (outcome === 'added') added++;
     else if (outcome === 'replaced') replaced++;
@@ -95,7 +114,7 @@ export function mergeSources(options: {
     writeFileSync(path.join(temp, 'movies.csv'), moviesCsv);
     renameSync(temp, dir);
   }
-  return { dir, digest, base, added, replaced, unlistedMovies };
+  return { dir, digest, base, added, replaced, unlistedMovies, rejected: options.extra.length - accepted.length };
 }
 
 /** A CSV field, quoted when it holds a separator, a quote or a line break (RFC 4180). */

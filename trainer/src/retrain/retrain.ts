@@ -10,8 +10,8 @@ import { type ArchiveName, fetchArchive, isArchiveName } from '../data/download.
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
 import { PROTOCOL_THRESHOLDS, type Thresholds } from '../data/protocol.ts';
-import { openVersion } from '../promote/contender.ts';
-import { promote } from '../promote/promote.ts';
+import { openVersion } from '../promotion/contender.ts';
+import { promote } from '../promotion/promote.ts';
 import { Registry } from '../registry/registry.ts';
 import type { SelectionRule } from '../train/search.ts';
 import { type TrainOptions, type TrainResult, train } from '../train/train.ts';
@@ -42,6 +42,8 @@ export interface RetrainOptions {
   families?: string[];
   budget?: number;
   familyBudgets?: Record<string, number>;
+  /** Bytes one fit's model arrays may take (`recsys train --memory-budget`); the container's by default. */
+  memoryBudget?: number;
   selection?: SelectionRule;
   policy?: PromotionPolicy;
   trackingUri?: string;
@@ -57,7 +59,15 @@ export interface CandidateResult {
   production_version: string | null;
   /** The candidate's validation metrics (from its manifest). */
   metrics: Record<string, number>;
-  ingested: { events: number; added: number; replaced: number; unlisted_movies: number[] };
+  ingested: {
+    events: number;
+    added: number;
+    replaced: number;
+    unlisted_movies: number[];
+    rejected: number;
+    /** Corrupt event-log files moved into `quarantine/` (their interactions are not used). */
+    quarantined: string[];
+  };
   /** Movies the Production model could not recommend before this retrain and the new version can. */
   newly_learnable: number[];
   dataset: { dir: string; fingerprint: string; interactions: { train: number; validation: number; test: number } };
@@ -105,7 +115,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
   const say = options.onProgress ?? (() => {});
   const clock = stopwatch();
 
-  const events = ingest(options.eventLogDir);
+  const { events, quarantined } = ingest(options.eventLogDir, say);
   say(`ingested ${events.length} posted interaction(s)`);
   crashPoint('retrain:ingested');
 
@@ -140,6 +150,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
     families: options.families,
     budget: options.budget,
     familyBudgets: options.familyBudgets,
+    memoryBudget: options.memoryBudget,
     selection: options.selection,
     trackingUri: options.trackingUri,
     parentVersion: previous,
@@ -161,6 +172,8 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
       added: merged.added,
       replaced: merged.replaced,
       unlisted_movies: merged.unlistedMovies,
+      rejected: merged.rejected,
+      quarantined,
     },
     newly_learnable: learnable,
     dataset: { dir: datasetDir, fingerprint: data.manifest.fingerprint, interactions: data.manifest.interactions },
@@ -169,16 +182,29 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
   };
 }
 
-function ingest(eventLogDir: string | undefined): NewInteraction[] {
-  if (!eventLogDir || !existsSync(eventLogDir)) return [];
-  const { rows, problems } = readEventLogs(eventLogDir);
+/**
+ * Every posted interaction of the event logs. A corrupt file is quarantined and reported (as serving does), so it
+ * blocks no retrain; a file that cannot be read for another reason (busy, half-created) stops the retrain instead of
+ * losing its interactions.
+ */
+function ingest(
+  eventLogDir: string | undefined,
+  say: (line: string) => void,
+): { events: NewInteraction[]; quarantined: string[] } {
+  if (!eventLogDir || !existsSync(eventLogDir)) return { events: [], quarantined: [] };
+  const { rows, problems, quarantined } = readEventLogs(eventLogDir, { quarantine: true });
+  for (const q of quarantined)
+    say(`quarantined corrupt event log ${q.file}: ${q.error}; its interactions are not used`);
   if (problems.length > 0) {
     throw new Error(
       `cannot read every event log in ${eventLogDir}: ${problems.map((p) => `${p.file}: ${p.error}`).join('; ')}; ` +
         'retraining without them would lose interactions',
     );
   }
-  return rows.map(({ user_id, movie_id, rating, timestamp }) => ({ user_id, movie_id, rating, timestamp }));
+  return {
+    events: rows.map(({ user_id, movie_id, rating, timestamp }) => ({ user_id, movie_id, rating, timestamp })),
+    quarantined: quarantined.map((q) => q.file),
+  };
 }
 
 /** The movies a version can rank: its fit catalogue. */

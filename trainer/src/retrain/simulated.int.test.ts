@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ml100kDir, repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { type ServeProcess, startServeProcess } from '@recsys/serving/testing/cli-process';
+import { TEST_API_KEY } from '@recsys/serving/testing/http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareDataset } from '../data/prepare.ts';
 import { readPrepared } from '../data/prepared.ts';
@@ -75,7 +76,16 @@ describe.runIf(source)('retraining on a simulated ml-100k test period', () => {
     };
 
     expect((await retrain()).verdict).toBe('promote');
-    served = await startServeProcess(['--store', store, '--follow', '--port', '0', '--log-dir', logs]);
+    served = await startServeProcess([
+      '--store',
+      store,
+      '--follow',
+      '--port',
+      '0',
+      '--log-dir',
+      logs,
+      '--no-rate-limits',
+    ]);
 
     const last = data.events.time[data.events.time.length - 1];
     const bounds = [0, 1, 2, 3].map((s) => cutoff + ((last + 1 - cutoff) * s) / 3);
@@ -83,7 +93,7 @@ describe.runIf(source)('retraining on a simulated ml-100k test period', () => {
     let promotions = 0;
     for (let s = 0; s < 3; s++) {
       const sessions = sessionsBetween(data, bounds[s], bounds[s + 1]);
-      const fed = await simulate({ api: served.url, sessions, speed: Number.POSITIVE_INFINITY });
+      const fed = await simulate({ api: served.url, apiKey: TEST_API_KEY, sessions, speed: Number.POSITIVE_INFINITY });
       expect(fed.errors).toBe(0);
       posted += fed.interactions;
 

@@ -2,6 +2,8 @@ import type { Session } from './sessions.ts';
 
 export interface SimulateOptions {
   api: string;
+  /** The write key for POST /interactions (`Authorization: Bearer`); without one the posts answer 401. */
+  apiKey?: string;
   sessions: readonly Session[];
   /** Simulated seconds per wall-clock second; Infinity replays as fast as the API answers. */
   speed: number;
@@ -60,7 +62,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
   const post = (path: string, body: unknown, asOf: number) =>
     http(`${options.api}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-as-of': String(asOf) },
+      headers: {
+        'content-type': 'application/json',
+        'x-as-of': String(asOf),
+        ...(options.apiKey && path === '/interactions' ? { authorization: `Bearer ${options.apiKey}` } : {}),
+      },
       body: JSON.stringify(body),
     });
 

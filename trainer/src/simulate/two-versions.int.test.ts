@@ -4,9 +4,10 @@ import path from 'node:path';
 import { readEventLogs, readRequestLogs } from '@recsys/core/logs/read';
 import { ml100kDir, repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { type ServeProcess, startServeProcess } from '@recsys/serving/testing/cli-process';
+import { TEST_API_KEY } from '@recsys/serving/testing/http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPrepared } from '../data/prepared.ts';
-import { replay } from '../monitoring/replay.ts';
+import { replay } from '../reports/replay.ts';
 import { sessionsBetween } from './sessions.ts';
 import { type SimulateSummary, simulate } from './simulate.ts';
 
@@ -45,7 +46,16 @@ describe.skipIf(!source)('two model versions over a simulated ml-100k test perio
     const first = train('itemknn');
     const second = train('als');
     recsys('promote', '--store', store, '--version', first.version, '--policy', policy);
-    served = await startServeProcess(['--store', store, '--follow', '--port', '0', '--log-dir', logDir]);
+    served = await startServeProcess([
+      '--store',
+      store,
+      '--follow',
+      '--port',
+      '0',
+      '--log-dir',
+      logDir,
+      '--no-rate-limits',
+    ]);
 
     const prepared = readPrepared(data);
     const from = Date.parse(prepared.manifest.cutoffs.test) / 1000;
@@ -54,7 +64,12 @@ describe.skipIf(!source)('two model versions over a simulated ml-100k test perio
     const all = sessionsBetween(prepared, from, last + 1);
     const middle = all[Math.floor(all.length / 2)].time;
     const run = (a: number, b: number) =>
-      simulate({ api: served!.url, sessions: sessionsBetween(prepared, a, b), speed: Number.POSITIVE_INFINITY });
+      simulate({
+        api: served!.url,
+        apiKey: TEST_API_KEY,
+        sessions: sessionsBetween(prepared, a, b),
+        speed: Number.POSITIVE_INFINITY,
+      });
 
     expect(await servedVersion(served.url)).toBe(first.version);
     const firstHalf = await run(from, middle);

@@ -1,9 +1,7 @@
-import { buildItemIndex, ITEM_INDEX_FILE } from '@recsys/core/ann/item-index';
 import { type ManifestInput, type MetricSet, metricSet } from '@recsys/core/bundle/manifest';
 import { type WrittenBundle, writeBundle } from '@recsys/core/bundle/writer';
 import { FALLBACK_PREFIX, GATE_PREFIX, MODEL_FILES, prefixed, prefixedScorerFiles } from '@recsys/core/model-files';
-import { BlendScorer } from '@recsys/core/recommender/blend';
-import { FactorScorer } from '@recsys/core/recommender/factors';
+import { ANN_FILES, annFiles } from '@recsys/core/recommender/approximate';
 import { ATTRIBUTE_FILES, recommenderFiles } from '@recsys/core/recommender/load';
 import type { Recommender } from '@recsys/core/recommender/recommender';
 import type { Scorer } from '@recsys/core/recommender/scorer';
@@ -35,8 +33,9 @@ export interface ExportInput {
 
 /**
  * Writes the winner as one bundle (ARCHITECTURE.md): the serving recommender and its serving tables, the
- * cold-start fallback, the train-only fit for the gate, and a usearch index over item embeddings when the
- * model has them. The writer makes it atomic and verifiable.
+ * cold-start fallback, the train-only fit for the gate, and for a factor model the usearch indexes serving answers
+ * from on a large catalogue (cosine for /similar, inner product for /recommend). The writer makes it atomic and
+ * verifiable.
  */
 export async function exportBundle(input: ExportInput): Promise<WrittenBundle> {
   const { serve, gate } = input;
@@ -48,19 +47,15 @@ export async function exportBundle(input: ExportInput): Promise<WrittenBundle> {
     ...prefixed(withoutAttributes(recommenderFiles(gate.recommender)), GATE_PREFIX),
     ...prefixedScorerFiles(gate.fallback, GATE_PREFIX + FALLBACK_PREFIX),
   };
-  const embeddings = itemEmbeddings(serve.recommender.scorer);
-  let ann: Record<string, unknown> | null = null;
-  if (embeddings) {
-    const index = buildItemIndex(embeddings.vectors, embeddings.dims);
-    files[ITEM_INDEX_FILE] = index.toBuffer();
-    ann = index.settings;
-  }
+  const indexes = annFiles(serve.recommender.scorer);
+  Object.assign(files, indexes);
   const manifest: ManifestInput = {
     model_type: input.family,
     params: input.params,
     dataset: {
       fingerprint: data.manifest.fingerprint,
       cutoffs: {
+        data_start: isoTime(data.events.time[0]),
         validation: data.manifest.cutoffs.validation,
         test: data.manifest.cutoffs.test,
         train_end: isoTime(gate.window.cutoff),
@@ -75,7 +70,7 @@ export async function exportBundle(input: ExportInput): Promise<WrittenBundle> {
     },
     test_scored_for: input.testScoredFor,
     parent_version: input.parentVersion,
-    extra: { ...input.extra, gate_fit_cutoff: isoTime(gate.window.cutoff), ann },
+    extra: { ...input.extra, gate_fit_cutoff: isoTime(gate.window.cutoff), ann: indexes[ANN_FILES.settings] ?? null },
   };
   return writeBundle({ store: input.store, modelName: input.modelName, manifest, files: files as never });
 }
@@ -95,18 +90,6 @@ function servingTables(window: FitWindow): Record<string, unknown> {
 function withoutAttributes(files: Record<string, unknown>): Record<string, unknown> {
   const attributeNames = new Set<string>(Object.values(ATTRIBUTE_FILES));
   return Object.fromEntries(Object.entries(files).filter(([name]) => !attributeNames.has(name)));
-}
-
-/** Item vectors for the similarity index: a factor model's item factors, or those of a blend's factor part. */
-function itemEmbeddings(scorer: Scorer): { vectors: Float32Array; dims: number } | null {
-  if (scorer instanceof FactorScorer) return { vectors: scorer.model.itemFactors, dims: scorer.model.factors };
-  if (scorer instanceof BlendScorer) {
-    for (const part of scorer.parts) {
-      const found = itemEmbeddings(part.scorer);
-      if (found) return found;
-    }
-  }
-  return null;
 }
 
 function asMetricSet(flat: FlatMetrics): MetricSet {

@@ -13,7 +13,15 @@ export interface ModelFamily {
   /** Candidates in the order the search tries them, at most `budget` of them. */
   candidates(budget: number): Params[];
   fit(window: FitWindow, params: Params): Scorer | Promise<Scorer>;
+  /**
+   * How a candidate fits in `bytes` of memory on this window: the parameters to fit it with (a family may bound
+   * itself, e.g. EASE to its most popular items), or why it cannot. Absent: the family's memory is negligible.
+   */
+  withinMemory?(window: FitWindow, params: Params, bytes: number): MemoryFit;
 }
+
+/** A candidate's parameters within the memory budget, with the bytes it is estimated to need, or why it cannot. */
+export type MemoryFit = { params: Params; bytes: number } | { reason: string };
 
 /** An evenly spread subset of `all` of at most `budget` entries, keeping the first (the default) candidate. */
 export function spread<T>(all: T[], budget: number): T[] {

@@ -100,4 +100,25 @@ describe('recsys train', () => {
     expect(stored!.test['ndcg@10']).toBe(again.models.itemknn.test['ndcg@10']);
     expect(again.models.itemknn.test).toEqual(first.models.itemknn.test);
   }, 120_000);
+
+  it('skips a family that cannot fit the memory budget with the reason, drops candidates that cannot, and reports the budget', async () => {
+    const result = await train({
+      data: prepared,
+      store: `${scratch.dir}/store-small`,
+      families: ['popularity', 'itemknn', 'als', 'ease_trend'],
+      budget: 2,
+      memoryBudget: 1_000_000,
+    });
+    expect(result.memory_budget).toEqual({ bytes: 1_000_000, source: 'given' });
+    expect(Object.keys(result.skipped).sort()).toEqual(['ease_trend', 'itemknn']);
+    expect(result.skipped.itemknn).toMatch(/co-occurrence over \d+ items .* over the 1.0 MiB memory budget/);
+    expect(result.skipped.ease_trend).toMatch(/EASE over even 500 items needs/);
+    expect(Object.keys(result.models).sort()).toEqual(['als', 'popularity']);
+    expect(result.models.als.params.factors).toBe(16);
+    const bundle = await readBundle(result.bundle);
+    expect(bundle.manifest.extra.skipped_families).toEqual(result.skipped);
+    await expect(
+      train({ data: prepared, store: `${scratch.dir}/store-none`, families: ['itemknn'], memoryBudget: 1000 }),
+    ).rejects.toThrow(/no model family fits the 1000 byte memory budget \(given\): itemknn: /);
+  }, 120_000);
 });

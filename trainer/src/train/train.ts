@@ -13,6 +13,7 @@ import { exportBundle, type FittedModel } from './export.ts';
 import { familiesByName } from './families/index.ts';
 import { popularityFamily } from './families/popularity.ts';
 import type { ModelFamily, Params } from './family.ts';
+import { familyWithinMemory, type MemoryBudget, memoryBudget } from './memory.ts';
 import {
   DEFAULT_SELECTION,
   type FittedTrial,
@@ -44,6 +45,8 @@ export interface TrainOptions {
   tracker?: Tracker;
   /** An MLflow server for the default tracker (else RECSYS_TRACKING_URI, else the embedded store). */
   trackingUri?: string;
+  /** Bytes one fit's model arrays may take; by default half the container limit (or of the machine). */
+  memoryBudget?: number;
   onProgress?: (event: TrainProgress) => void;
 }
 
@@ -70,6 +73,10 @@ export interface TrainResult {
   models: Record<string, FamilyReport>;
   dataset: { dir: string; fingerprint: string };
   tracking: TrackingReport;
+  /** The budget families were fitted within, and where it came from. */
+  memory_budget: MemoryBudget;
+  /** Families left out because no candidate of theirs fits the budget, with the reason. */
+  skipped: Record<string, string>;
 }
 
 export const DEFAULT_MODEL_NAME = 'movies';
@@ -100,9 +107,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainColdStart = recommenderFor(trainFallback, trainWindow);
   const fitColdStart = recommenderFor(fitFallback, refitWindow);
 
+  const memory = memoryBudget(options.memoryBudget);
+  const skipped: Record<string, string> = {};
   const chosen: { family: ModelFamily; best: FittedTrial; trials: number }[] = [];
   const allTrials: Trial[] = [...coldSearch.trials];
-  for (const family of families) {
+  for (const unbounded of families) {
+    const { family, dropped } = familyWithinMemory(unbounded, trainWindow, memory.bytes);
+    if (family.candidates(options.familyBudgets?.[family.name] ?? budget).length === 0) {
+      skipped[family.name] = [...dropped][0] ?? 'no candidate fits the memory budget';
+      continue;
+    }
     const { trials, best } = await searchFamily(
       family,
       trainWindow,
@@ -113,6 +127,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
     chosen.push({ family, best, trials: trials.length });
     allTrials.push(...trials);
+  }
+  if (chosen.length === 0) {
+    throw new Error(
+      `no model family fits the ${memory.bytes} byte memory budget (${memory.source}): ${Object.entries(skipped)
+        .map(([name, reason]) => `${name}: ${reason}`)
+        .join('; ')}; raise spec.models.memoryBudget (--memory-budget) or the container's memory limit`,
+    );
   }
   const winner = chosen.reduce((a, b) => (preferred(b.best, a.best, rule) ? b : a));
 
@@ -160,6 +181,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         dataset_dir: path.resolve(data.dir),
         selection: { metric: rule.metric, min_coverage: rule.minCoverage, eligible: report.eligible },
         cold_start: { family: 'popularity', params: coldParams },
+        memory_budget: memory,
+        skipped_families: skipped,
         families: Object.fromEntries(
           Object.entries(models).map(([name, m]) => [
             name,
@@ -186,6 +209,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       best: winner.family.name,
       models,
       dataset: { dir: data.dir, fingerprint: data.manifest.fingerprint },
+      memory_budget: memory,
+      skipped,
     };
   } finally {
     registry.close();

@@ -1,6 +1,6 @@
 import { type Csr, csrFromCoo } from '@recsys/core/csr';
-import { foldInUser } from '@recsys/core/fold-in';
 import { mulberry32 } from '@recsys/core/metrics/prng';
+import { foldInUser } from '@recsys/core/recommender/fold-in';
 import { describe, expect, it } from 'vitest';
 import { fitAls } from './fit.ts';
 

@@ -93,4 +93,33 @@ describe('fitEase', () => {
   it('refuses a lambda that is not positive', () => {
     expect(() => fitEase(window(1, 1, [[0, 0]]), 0)).toThrow(/lambda must be a positive number/);
   });
+
+  it('bounded to its most popular items, equals EASE on the data restricted to them', () => {
+    // Items by positives: 0 (4), 1 (3), 2 (2), 3 (1). With maxItems 3, item 3 leaves the gramian.
+    const pairs: [number, number][] = [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [0, 2],
+      [3, 2],
+      [0, 3],
+    ];
+    const bounded = fitEase(window(4, 4, pairs), 2, 3);
+    const restricted = fitEase(
+      window(
+        4,
+        4,
+        pairs.filter(([, i]) => i !== 3),
+      ),
+      2,
+    );
+    expect([...bounded.catalogue]).toEqual([0, 1, 2]);
+    expect(bounded.neighbours.indptr[4] - bounded.neighbours.indptr[3]).toBe(0);
+    expect(dense(bounded, 4)).toEqual(dense(restricted, 4));
+    expect(() => fitEase(window(4, 4, pairs), 2, 0)).toThrow(/maxItems must be at least 1/);
+  });
 });

@@ -2,6 +2,7 @@ import type { Csr } from '@recsys/core/csr';
 import { alsScorer } from '@recsys/core/recommender/als';
 import { fitAls } from '../../models/als/fit.ts';
 import { type ModelFamily, type Params, spread } from '../family.ts';
+import { formatBytes } from '../memory.ts';
 
 /** The statement's primary model (R7): implicit ALS, confidence 1 + alpha on each positive. */
 const GRID: Params[] = [];
@@ -27,6 +28,17 @@ export const alsFamily: ModelFamily = {
   name: 'als',
   candidates(budget) {
     return spread(GRID, budget);
+  },
+  withinMemory(window, params, bytes) {
+    // Factors (fit, initial and the gate's copy) plus the confidences in both orientations.
+    const { rows, cols, indices } = window.interactions;
+    const needed = 3 * 4 * (rows + cols) * Number(params.factors) + 2 * 12 * indices.length;
+    if (needed > bytes) {
+      return {
+        reason: `ALS with ${params.factors} factors needs ${formatBytes(needed)}, over the ${formatBytes(bytes)} memory budget`,
+      };
+    }
+    return { params, bytes: needed };
   },
   fit(window, params) {
     const alpha = Number(params.alpha);

@@ -2,9 +2,10 @@ import type { Csr } from '@recsys/core/csr';
 import { BlendScorer } from '@recsys/core/recommender/blend';
 import { catalogueFromFit } from '@recsys/core/recommender/catalogue';
 import { ItemKnnScorer } from '@recsys/core/recommender/item-knn';
-import { fitEase } from '../../models/ease/fit.ts';
+import { easeBytes, fitEase } from '../../models/ease/fit.ts';
 import { fitVelocityTrend } from '../../models/ease/trend.ts';
-import type { ModelFamily, Params } from '../family.ts';
+import type { MemoryFit, ModelFamily, Params } from '../family.ts';
+import { formatBytes } from '../memory.ts';
 import { windowItems } from '../window.ts';
 
 /** The research grid of "EASE + convex velocity trend" (F3 in /work/research/FINDINGS.md), 648 candidates. */
@@ -42,21 +43,46 @@ export function easeTrendGrid(): Params[] {
   return points.map(({ steps }) => Object.fromEntries(AXES.map((axis, a) => [axis, EASE_TREND_AXES[axis][steps[a]]])));
 }
 
-// EASE depends on the window and lambda only: fitted once and shared by every candidate that differs in the trend.
-const easeCache = new WeakMap<Csr, Map<number, ItemKnnScorer>>();
+/**
+ * The most items EASE's gramian takes whatever the memory: inverting it costs about n³/2 multiply-adds per λ
+ * (6,000 items: 1.1e11, a few minutes on one core). A larger catalogue's tail gets its score from the trend.
+ */
+export const EASE_MAX_ITEMS = 6_000;
+/** Below this many items a bounded EASE is no longer the model the family stands for: skip it instead. */
+const EASE_MIN_ITEMS = 500;
 
-function easeScorer(interactions: Csr, lambda: number): ItemKnnScorer {
-  let byLambda = easeCache.get(interactions);
-  if (!byLambda) {
-    byLambda = new Map();
-    easeCache.set(interactions, byLambda);
+// EASE depends on the window, lambda and the item bound only: fitted once and shared by every candidate that
+// differs in the trend.
+const easeCache = new WeakMap<Csr, Map<string, ItemKnnScorer>>();
+
+function easeScorer(interactions: Csr, lambda: number, maxItems: number): ItemKnnScorer {
+  let byKey = easeCache.get(interactions);
+  if (!byKey) {
+    byKey = new Map();
+    easeCache.set(interactions, byKey);
   }
-  let scorer = byLambda.get(lambda);
+  const key = `${lambda}/${maxItems}`;
+  let scorer = byKey.get(key);
   if (!scorer) {
-    scorer = new ItemKnnScorer(fitEase(interactions, lambda).neighbours, interactions, { neighbours: null });
-    byLambda.set(lambda, scorer);
+    scorer = new ItemKnnScorer(fitEase(interactions, lambda, maxItems).neighbours, interactions, { neighbours: null });
+    byKey.set(key, scorer);
   }
   return scorer;
+}
+
+/** EASE over the whole catalogue when it fits the budget and EASE_MAX_ITEMS, else over its most popular items. */
+export function easeWithinMemory(window: { interactions: Csr }, params: Params, bytes: number): MemoryFit {
+  const catalogue = new Uint8Array(window.interactions.cols);
+  for (const item of window.interactions.indices) catalogue[item] = 1;
+  const items = catalogue.reduce((n, x) => n + x, 0);
+  const affordable = Math.floor(Math.sqrt(bytes / easeBytes(1)));
+  const bound = Math.min(items, affordable, EASE_MAX_ITEMS);
+  if (bound < Math.min(items, EASE_MIN_ITEMS)) {
+    return {
+      reason: `EASE over even ${EASE_MIN_ITEMS} items needs ${formatBytes(easeBytes(EASE_MIN_ITEMS))}, over the ${formatBytes(bytes)} memory budget`,
+    };
+  }
+  return { params: bound < items ? { ...params, max_items: bound } : params, bytes: easeBytes(bound) };
 }
 
 /**
@@ -68,8 +94,10 @@ export const easeTrendFamily: ModelFamily = {
   candidates(budget) {
     return easeTrendGrid().slice(0, Math.max(1, budget));
   },
+  withinMemory: easeWithinMemory,
   fit(window, params) {
-    const ease = easeScorer(window.interactions, Number(params.lambda));
+    const maxItems = params.max_items === undefined ? Number.POSITIVE_INFINITY : Number(params.max_items);
+    const ease = easeScorer(window.interactions, Number(params.lambda), maxItems);
     const trend = fitVelocityTrend(windowItems(window), window.interactions.cols, {
       window: Number(params.window),
       q: Number(params.q),

@@ -1,11 +1,13 @@
+import { clusteredEmbeddings } from '@recsys/core/ann/synthetic';
 import { csrFromCoo } from '@recsys/core/csr';
 import { mulberry32 } from '@recsys/core/metrics/prng';
 import { alsScorer } from '@recsys/core/recommender/als';
+import { ANN_MIN_ITEMS, annFiles } from '@recsys/core/recommender/approximate';
 import { catalogueFromFit } from '@recsys/core/recommender/catalogue';
 import { Recommender } from '@recsys/core/recommender/recommender';
 import { ML100K_GENRES } from '@recsys/trainer/data/movies';
-import type { MovieInfo } from '../model/handle.ts';
-import { writeServingBundle } from './write-bundle.ts';
+import type { MovieInfo } from '../src/model/handle.ts';
+import { writeServingBundle } from '../src/testing/write-bundle.ts';
 
 // MovieLens' genres, without u.item's "unknown" flag.
 const GENRES = ML100K_GENRES.slice(1);
@@ -18,17 +20,27 @@ export interface CatalogueShape {
   factors: number;
 }
 
-/** ML-1M's shape (6,040 users, 3,706 movies, ~95 positives per user) and a 50,000-movie catalogue. */
+/** ML-1M's shape (6,040 users, 3,706 movies, ~95 positives per user), a 50,000- and a 200,000-movie catalogue. */
 export const SHAPES: Record<string, CatalogueShape> = {
   'ml-1m': { users: 6040, items: 3706, perUser: 95, factors: 64 },
   'items-50k': { users: 20_000, items: 50_000, perUser: 100, factors: 64 },
+  'items-200k': { users: 20_000, items: 200_000, perUser: 100, factors: 64 },
 };
 
 /**
- * A factor-model bundle of a given shape (random factors, Zipf-like popularity, real fold-in parameters) written
- * with core's writer: for load tests and benchmarks, where the shape matters and the quality does not.
+ * A factor-model bundle of a given shape (Zipf-like popularity, real fold-in parameters) written with core's writer:
+ * for load tests and benchmarks, where the shape matters and the quality does not. Item factors are clustered in a
+ * low-rank space with varied lengths and users lean towards an item, as trained factors do (uniform random vectors
+ * have no neighbourhoods for an ANN index to find). From `annMinItems` movies on (ANN_MIN_ITEMS by default) it
+ * carries the usearch indexes, built with `threads` insertion threads, and says to use them from that size on.
  */
-export async function writeCatalogueBundle(store: string, modelName: string, shape: CatalogueShape, seed = 1) {
+export async function writeCatalogueBundle(
+  store: string,
+  modelName: string,
+  shape: CatalogueShape,
+  options: { seed?: number; threads?: number; annMinItems?: number } = {},
+) {
+  const { seed = 1, threads = 1, annMinItems = ANN_MIN_ITEMS } = options;
   const random = mulberry32(seed);
   const { users, items, perUser, factors } = shape;
   const rowOf: number[] = [];
@@ -54,11 +66,26 @@ export async function writeCatalogueBundle(store: string, modelName: string, sha
   const movieIds = Uint32Array.from({ length: items }, (_, i) => i + 1);
   const catalogue = catalogueFromFit(fit, movieIds);
   const scale = 1 / Math.sqrt(factors);
-  const model = {
-    factors,
-    userFactors: Float32Array.from({ length: users * factors }, () => (random() - 0.5) * scale),
-    itemFactors: Float32Array.from({ length: items * factors }, () => (random() - 0.5) * scale),
-  };
+  const itemFactors = clusteredEmbeddings({
+    items,
+    dims: factors,
+    clusters: Math.max(4, Math.round(items / 250)),
+    noise: 0.35,
+    seed,
+    rank: Math.min(factors, 16),
+  });
+  for (let i = 0; i < items; i++) {
+    const length = (0.3 + 1.4 * random()) * scale;
+    for (let f = 0; f < factors; f++) itemFactors[i * factors + f] *= length;
+  }
+  const userFactors = new Float32Array(users * factors);
+  for (let u = 0; u < users; u++) {
+    const like = Math.floor(random() * items);
+    for (let f = 0; f < factors; f++) {
+      userFactors[u * factors + f] = itemFactors[like * factors + f] + (random() - 0.5) * scale;
+    }
+  }
+  const model = { factors, userFactors, itemFactors };
   const itemGenres = new Uint8Array(items * GENRES.length);
   const years = new Uint16Array(items);
   const meta: MovieInfo[] = [];
@@ -81,6 +108,7 @@ export async function writeCatalogueBundle(store: string, modelName: string, sha
     modelName,
     recommender,
     tables: { userIds: Uint32Array.from({ length: users }, (_, u) => u + 1), items: meta, popularity: counts },
+    extraFiles: items >= annMinItems ? annFiles(recommender.scorer, { threads, minItems: annMinItems }) : {},
   });
   return {
     ...written,

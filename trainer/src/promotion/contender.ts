@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Bundle, readBundle } from '@recsys/core/bundle/reader';
 import { loadFallback, loadGateRecommender, MODEL_FILES } from '@recsys/core/model-files';
 import { loadRecommender } from '@recsys/core/recommender/load';
-import type { GateContender } from '../gate/score.ts';
+import type { GateContender } from './score.ts';
 
 /** A registered version's bundle, read and verified. */
 export async function openVersion(store: string, modelName: string, version: string): Promise<Bundle> {

@@ -1,5 +1,5 @@
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
-import type { FoldIn } from './recommender/factors.ts';
+import type { FoldIn } from './factors.ts';
 
 /**
  * ALS fold-in: the exact least-squares user vector for someone the model has not seen, with the item

@@ -9,7 +9,7 @@ import { readPrepared } from '@recsys/trainer/data/prepared';
 import { fitAls } from '@recsys/trainer/models/als/fit';
 import { fitItemKnn } from '@recsys/trainer/models/itemknn/fit';
 import { fitPopularity } from '@recsys/trainer/models/popularity/fit';
-import type { ServingTables } from '../model/bundle-files.ts';
+import type { ServingTables } from '../src/model/bundle-files.ts';
 
 /** ml-100k prepared by the trainer (test-only: serving itself depends on core alone). */
 export async function prepareMl100k(source: string, out: string): Promise<PreparedDataset> {

@@ -8,7 +8,7 @@ import { sessionsBetween } from '@recsys/trainer/simulate/sessions';
 import { type SimulateSummary, simulate } from '@recsys/trainer/simulate/simulate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, startServeProcess } from '../testing/cli-process.ts';
-import { call } from '../testing/http.ts';
+import { call, TEST_API_KEY } from '../testing/http.ts';
 import { dashboardExpressions, metricNames, ruleExpressions, substituteGrafanaVariables } from './expressions.ts';
 import { RANKING_ENDPOINTS } from './monitor.ts';
 import { PROMETHEUS, type PrometheusProcess, startPrometheus } from './prometheus-process.ts';
@@ -84,7 +84,16 @@ describe.skipIf(!available)('a real Prometheus scraping the real serving under s
     recsys('promote', '--store', store, '--version', trained.version);
 
     // The real `recsys serve` process, which wires the monitor into its request log.
-    served = await startServeProcess(['--store', store, '--follow', '--port', '0', '--log-dir', logDir]);
+    served = await startServeProcess([
+      '--store',
+      store,
+      '--follow',
+      '--port',
+      '0',
+      '--log-dir',
+      logDir,
+      '--no-rate-limits',
+    ]);
     prometheus = await startPrometheus(temp.dir, new URL(served.url).host, [rules]);
 
     // One answer scraped before the load, so rates over the load window have a sample on each side of it.
@@ -94,7 +103,12 @@ describe.skipIf(!available)('a real Prometheus scraping the real serving under s
 
     const prepared = readPrepared(data);
     const from = Date.parse(prepared.manifest.cutoffs.test) / 1000;
-    summary = await simulate({ api: served.url, sessions: sessionsBetween(prepared, from, Infinity), speed: Infinity });
+    summary = await simulate({
+      api: served.url,
+      apiKey: TEST_API_KEY,
+      sessions: sessionsBetween(prepared, from, Infinity),
+      speed: Infinity,
+    });
     for (let i = 0; i < 60; i++) {
       const movie = prepared.movieIds[i % prepared.movieIds.length];
       const res = await call(served.url, 'POST', '/similar', { movie_ids: [i % 6 === 0 ? 9_999_999 : movie], k: 10 });

@@ -2,13 +2,13 @@ import { readProductionPointer } from '@recsys/core/registry/pointer';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrepared } from '../data/prepared.ts';
-import { gateEvents } from '../gate/window.ts';
 import { Registry } from '../registry/registry.ts';
 import { earlierSnapshot, syntheticDataset } from '../testing/synthetic.ts';
 import { trackerForStore } from '../tracking/for-store.ts';
 import { train } from '../train/train.ts';
 import { candidateContender, openVersion, productionContender } from './contender.ts';
 import { promote } from './promote.ts';
+import { gateEvents } from './window.ts';
 
 const scratch = tempDir();
 const store = `${scratch.dir}/store`;

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { decidePromotion, type PromotionDecision } from '@recsys/core/promotion/gate';
 import { DEFAULT_POLICY, type PromotionPolicy } from '@recsys/core/promotion/policy';
 import { readPrepared } from '../data/prepared.ts';
-import { type GateEvaluation, scoreGate } from '../gate/score.ts';
 import { Registry } from '../registry/registry.ts';
 import { trackerForStore } from '../tracking/for-store.ts';
 import type { Tracker } from '../tracking/tracker.ts';
 import { candidateContender, openVersion, productionContender } from './contender.ts';
+import { type GateEvaluation, scoreGate } from './score.ts';
 
 export interface PromoteOptions {
   store: string;

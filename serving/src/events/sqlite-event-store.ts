@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { EventLog, type EventRow } from '@recsys/core/logs/event-log';
+import { isCorruptFile, quarantineFile } from '@recsys/core/logs/quarantine';
+import { logFiles } from '@recsys/core/logs/read';
+import Database from 'better-sqlite3';
+import type { EventStore, RestoredState, StoredRating } from './event-store.ts';
+
+/** The compacted fold-in state beside the event logs: one row per (user, movie), and how far each log is applied. */
+export const SNAPSHOT_FILE = 'fold-in-state.sqlite';
+
+const SNAPSHOT_DDL = `
+CREATE TABLE IF NOT EXISTS user_ratings (
+  user_id INTEGER NOT NULL,
+  movie_id INTEGER NOT NULL,
+  rating REAL NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (user_id, movie_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS user_ratings_by_seq ON user_ratings (user_id, seq);
+CREATE TABLE IF NOT EXISTS applied (
+  file TEXT PRIMARY KEY,
+  last_rowid INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+type Rated = Pick<EventRow, 'user_id' | 'movie_id' | 'rating'>;
+type TailRow = Rated & { rowid: number };
+
+/** Tail rows applied per transaction at start-up: memory stays flat however long the tail. */
+const TAIL_BATCH = 10_000;
+
+/**
+ * The embedded event store: this process's event log (one SQLite file per process, the retraining batch) plus a
+ * snapshot that folds every log into the newest rating per (user, movie) and remembers each log's applied rowid.
+ * A restart applies only the tail written after the snapshot's positions, so its cost is bounded by the snapshot,
+ * not by history. A log file SQLite calls corrupt is quarantined and reported, as retraining does.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly log: EventLog;
+  readonly #snapshot: Database.Database;
+  readonly #upsert: (rows: readonly Rated[], file: string, lastRowid: number) => void;
+  readonly #ratingsOf: Database.Statement<[number, number], StoredRating>;
+  #seq: number;
+
+  readonly #dir: string;
+
+  private constructor(log: EventLog, snapshot: Database.Database, dir: string) {
+    this.log = log;
+    this.#dir = dir;
+    this.#snapshot = snapshot;
+    this.#seq =
+      snapshot.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM user_ratings').get()?.seq ?? 0;
+    const upsert = snapshot.prepare(
+      `INSERT INTO user_ratings (user_id, movie_id, rating, seq) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, seq = excluded.seq`,
+    );
+    const position = snapshot.prepare(
+      `INSERT INTO applied (file, last_rowid) VALUES (?, ?)
+       ON CONFLICT (file) DO UPDATE SET last_rowid = MAX(last_rowid, excluded.last_rowid)`,
+    );
+    this.#upsert = snapshot.transaction((rows: readonly Rated[], file: string, lastRowid: number) => {
+      for (const row of rows) upsert.run(row.user_id, row.movie_id, row.rating, ++this.#seq);
+      position.run(file, lastRowid);
+    });
+    this.#ratingsOf = snapshot.prepare<[number, number], StoredRating>(
+      'SELECT movie_id, rating FROM (SELECT movie_id, rating, seq FROM user_ratings WHERE user_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+    );
+  }
+
+  /** Opens the snapshot in `dir` and starts this process's log `logFile`; `restore()` then applies the tails. */
+  static open(dir: string, logFile: string): SqliteEventStore {
+    const snapshot = new Database(path.join(dir, SNAPSHOT_FILE));
+    let log: EventLog | undefined;
+    try {
+      snapshot.pragma('journal_mode = WAL');
+      snapshot.pragma('synchronous = NORMAL');
+      snapshot.pragma('busy_timeout = 5000');
+      snapshot.exec(SNAPSHOT_DDL);
+      log = new EventLog(logFile);
+      return new SqliteEventStore(log, snapshot, dir);
+    } catch (err) {
+      log?.close();
+      snapshot.close();
+      throw err;
+    }
+  }
+
+  async append(rows: EventRow[]): Promise<void> {
+    const lastRowid = this.log.append(rows);
+    this.#upsert(rows, path.basename(this.log.file), lastRowid);
+  }
+
+  async ratingsOf(userId: number, limit: number): Promise<StoredRating[]> {
+    return this.#ratingsOf.all(userId, limit);
+  }
+
+  async close(): Promise<void> {
+    this.log.close();
+    this.#snapshot.close();
+  }
+
+  /**
+   * Applies every other log's rows written after the snapshot's position for it (normally none: a clean stop
+   * leaves none), yielding to the event loop between batches so /health keeps answering meanwhile.
+   */
+  async restore(): Promise<RestoredState> {
+    const dir = this.#dir;
+    const positions = this.#snapshot.prepare<[], { file: string; last_rowid: number }>(
+      'SELECT file, last_rowid FROM applied',
+    );
+    const applied = new Map(positions.all().map((r) => [r.file, r.last_rowid]));
+    let tailEvents = 0;
+    const quarantined: RestoredState['quarantined'] = [];
+    for (const file of logFiles(dir, 'events')) {
+      if (file === this.log.file) continue;
+      try {
+        tailEvents += await this.#applyTail(file, applied.get(path.basename(file)) ?? 0);
+      } catch (err) {
+        if (!isCorruptFile(err)) throw new Error(`cannot read the event log ${file}: ${(err as Error).message}`);
+        quarantined.push({ file: quarantineFile(file), error: (err as Error).message });
+      }
+    }
+    const users =
+      this.#snapshot.prepare<[], { n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM user_ratings').get()?.n ?? 0;
+    return { tailEvents, users, quarantined };
+  }
+
+  async #applyTail(file: string, after: number): Promise<number> {
+    const db = new Database(file, { fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 2000');
+      // A file whose creation was cut short has no table yet: nothing to apply.
+      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()) return 0;
+      const select = db.prepare<[number, number], TailRow>(
+        'SELECT rowid, user_id, movie_id, rating FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?',
+      );
+      let applied = 0;
+      for (let from = after; ; ) {
+        const batch = select.all(from, TAIL_BATCH);
+        if (batch.length === 0) return applied;
+        from = batch[batch.length - 1].rowid;
+        this.#upsert(batch, path.basename(file), from);
+        applied += batch.length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      db.close();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import type { Interaction } from '@recsys/core/api/schemas';
+import { ApiError } from '../api/errors.ts';
+import type { Rate } from './rate-limit.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+/** How far ahead of the server's clock an event may be (clock skew), in seconds. */
+export const FUTURE_SLACK_SECONDS = 5 * 60;
+
+/** The event's time in epoch seconds: a missing timestamp means "now". */
+export function eventSeconds(timestamp: number | string | undefined, receivedAtMs: number): number {
+  if (timestamp === undefined) return Math.floor(receivedAtMs / 1000);
+  if (typeof timestamp === 'number') return timestamp;
+  return Math.floor(Date.parse(timestamp) / 1000);
+}
+
+/**
+ * Every event must have happened within [the dataset's first interaction, now + 5 min]: a far-future time would
+ * outrank every genuine re-rating at the retraining merge, and one before the data began is not a MovieLens event.
+ */
+export function checkEventTimes(
+  batch: readonly Interaction[],
+  single: boolean,
+  receivedAtMs: number,
+  dataStartSeconds: number | null,
+): number[] {
+  const latest = Math.floor(receivedAtMs / 1000) + FUTURE_SLACK_SECONDS;
+  const earliest = dataStartSeconds ?? 0;
+  return batch.map((event, i) => {
+    const seconds = eventSeconds(event.timestamp, receivedAtMs);
+    const field = single ? 'timestamp' : `[${i}].timestamp`;
+    if (seconds > latest || seconds < earliest) {
+      const when =
+        seconds > latest ? `after now + 5 min (${iso(latest)})` : `before the data begins (${iso(earliest)})`;
+      throw new ApiError(
+        400,
+        'invalid_timestamp',
+        `${field} ${JSON.stringify(event.timestamp)} (${iso(seconds)}) is ${when}; send when the interaction happened, or leave it out to mean now`,
+        { field, earliest: iso(earliest), latest: iso(latest) },
+      );
+    }
+    return seconds;
+  });
+}
+
+function iso(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString();
+}
+
+export interface WriteLimits {
+  /** Events per second per API key; null: no per-key limit. */
+  perKey: Rate | null;
+  /** Events per second per user id; null: no per-user limit. */
+  perUser: Rate | null;
+}
+
+/** The per-key and per-user limits on posted events: a batch is taken whole or refused whole (429 + Retry-After). */
+export class WriteLimiter {
+  readonly #perKey: RateLimiter | null;
+  readonly #perUser: RateLimiter | null;
+
+  constructor(limits: WriteLimits) {
+    this.#perKey = limits.perKey ? new RateLimiter(limits.perKey, { maxIds: 10_000 }) : null;
+    this.#perUser = limits.perUser ? new RateLimiter(limits.perUser) : null;
+  }
+
+  admit(keyId: string, userIds: readonly number[]): void {
+    const perUser = new Map<number, number>();
+    for (const user of userIds) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+    let wait = this.#perKey?.wait(keyId, userIds.length) ?? 0;
+    let limited = wait > 0 ? `API key (${userIds.length} events)` : '';
+    for (const [user, count] of perUser) {
+      const userWait = this.#perUser?.wait(user, count) ?? 0;
+      if (userWait > wait) {
+        wait = userWait;
+        limited = `user ${user} (${count} events)`;
+      }
+    }
+    if (wait > 0) {
+      const seconds = Number.isFinite(wait) ? Math.max(1, Math.ceil(wait)) : 60;
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `too many interactions for ${limited}; retry after ${seconds} s${Number.isFinite(wait) ? '' : ' with a smaller batch'}`,
+        { retry_after_seconds: seconds },
+        { 'Retry-After': String(seconds) },
+      );
+    }
+    this.#perKey?.take(keyId, userIds.length);
+    for (const [user, count] of perUser) this.#perUser?.take(user, count);
+  }
+}
