@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { healthResponse, popularResponse, recommendResponse, similarResponse } from '@recsys/core/api/schemas';
 import { RecModelSchema } from '@recsys/core/recmodel/types';
@@ -143,25 +143,37 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     const gates = await jobs('gate');
     expect(gates.items.some((job) => job.status.succeeded === 1)).toBe(true);
 
-    // What the trainer downloaded (from the mirror make deploy runs, checksum verified) and prepared on the
-    // artifact volume, a hostPath PV under var/cluster: MovieLens 100K split as PROTOCOL.md says.
-    const prepared = z
-      .object({ source: z.string(), interactions: z.record(z.string(), z.number()) })
-      .loose()
-      .parse(JSON.parse(readFileSync(findOnVolumes('store/datasets/ml-100k/manifest.json'), 'utf8')));
-    expect(prepared.source).toBe('ml-100k');
-    expect(prepared.interactions).toMatchObject({ train: 37_214, validation: 7_975, test: 7_975 });
+    // The trainer downloaded ml-100k from the mirror make deploy runs (GroupLens is out of reach here), checked its
+    // .md5 and prepared it on the artifact volume (a hostPath PV under var/cluster) as PROTOCOL.md says.
+    const served = await kubectl(['-n', NAMESPACE, 'logs', 'deployment/movielens']);
+    expect(served).toMatch(/200 \/ml-100k\.zip\.md5/);
+    expect(served).toMatch(/200 \/ml-100k\.zip\b/);
+    const datasets = findOnVolumes('dataset.json').map((file) =>
+      z
+        .object({ source: z.string(), interactions: z.record(z.string(), z.number()) })
+        .loose()
+        .parse(JSON.parse(readFileSync(file, 'utf8'))),
+    );
+    expect(datasets.find((d) => d.source === 'ml-100k')?.interactions).toEqual({
+      train: 37_214,
+      validation: 7_975,
+      test: 7_975,
+    });
   });
 
   it('kubectl get recmodels shows Production, NDCG@10 and Ready with real values', async () => {
     const table = await kubectl(['-n', NAMESPACE, 'get', 'recmodels']);
-    const [header, row] = table.trim().split('\n');
-    expect(header?.split(/\s+/)).toEqual(['NAME', 'PRODUCTION', 'STAGING', 'NDCG@10', 'READY', 'AGE']);
-    const cells = row?.split(/\s+/) ?? [];
-    expect(cells[0]).toBe(MODEL);
-    expect(cells[1]).toBe(productionVersion);
-    expect(Number(cells[3])).toBeGreaterThan(0.15);
-    expect(cells[4]).toBe('True');
+    const [header = '', row = ''] = table.trimEnd().split('\n');
+    // Columns by the header's offsets: an empty cell (no Staging version) is blanks, not a missing word.
+    const starts = [...header.matchAll(/\S+/g)].map((m) => m.index ?? 0);
+    const cells = Object.fromEntries(
+      starts.map((start, i) => [header.slice(start).split(/\s+/)[0], row.slice(start, starts[i + 1]).trim()]),
+    );
+    expect(Object.keys(cells)).toEqual(['NAME', 'PRODUCTION', 'STAGING', 'NDCG@10', 'READY', 'AGE']);
+    expect(cells.NAME).toBe(MODEL);
+    expect(cells.PRODUCTION).toBe(productionVersion);
+    expect(Number(cells['NDCG@10'])).toBeGreaterThan(0.15);
+    expect(cells.READY).toBe('True');
     const { status } = await recModel();
     expect(status?.history.find((h) => h.version === productionVersion)?.verdict).toBe('promote');
   });
@@ -180,6 +192,11 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
   });
 
   it('the site answers through its Service, and its /api proxy reaches serving', async () => {
+    await waitFor('the site rolled out', minutes(2), async () => {
+      const site = await kubectlJson(Deployment, ['-n', NAMESPACE, 'get', 'deployment', frontendName(MODEL)]);
+      const { replicas } = site.spec;
+      return site.status.readyReplicas === replicas && site.status.updatedReplicas === replicas ? true : undefined;
+    });
     const site = await serviceAddress(frontendName(MODEL));
     const page = await fetch(`${site}/`, { signal: AbortSignal.timeout(10_000) });
     expect(page.status).toBe(200);
@@ -188,7 +205,7 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     expect(health.model?.version).toBe(productionVersion);
   });
 
-  it('make cluster-down stops every process by PID and leaves no mount, netns, chain, bridge or cgroup', async () => {
+  it('make cluster-down stops every process by PID and leaves no mount, netns, chain, bridge, cgroup or file', async () => {
     expect(clusterProcesses().length).toBeGreaterThanOrEqual(8);
     const down = await make(['cluster-down']);
     console.log(`make cluster-down: ${seconds(down.ms)}`);
@@ -199,18 +216,18 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
       chains: [],
       bridges: [],
       cgroups: [],
+      files: [],
     });
     expect(existsSync(clusterDir)).toBe(false);
   });
 });
 
-/** A file on one of the hostPath PersistentVolumes make cluster-up offers. */
-function findOnVolumes(relative: string): string {
-  for (const pv of ['pv1', 'pv2', 'pv3']) {
-    const file = path.join(clusterDir, 'volumes', pv, relative);
-    if (existsSync(file)) return file;
-  }
-  throw new Error(`${relative} is on none of the volumes under ${clusterDir}/volumes`);
+/** Every file of this name on the hostPath PersistentVolumes make cluster-up offers. */
+function findOnVolumes(name: string): string[] {
+  const volumes = path.join(clusterDir, 'volumes');
+  return readdirSync(volumes, { recursive: true, encoding: 'utf8' })
+    .filter((file) => path.basename(file) === name)
+    .map((file) => path.join(volumes, file));
 }
 
 async function expectServingAnswers(base: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '@recsys/core/testing/fixtures';
 import { kubeBinDir } from '@recsys/operator/testing/kube-binaries';
@@ -37,18 +37,24 @@ export function run(
 ): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env: options.env ?? process.env, stdio: 'pipe' });
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
-    child.stdin.end(options.input ?? '');
+    // A command that exits without reading its input must not fail the caller with EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }
 
@@ -153,7 +159,10 @@ export async function fetchJson<S extends z.ZodType>(
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  if (!response.ok) {
+    const headers = JSON.stringify(Object.fromEntries(response.headers));
+    throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${response.status} ${headers} ${text.slice(0, 300)}`);
+  }
   return schema.parse(JSON.parse(text));
 }
 
@@ -165,6 +174,17 @@ export interface HostLeftovers {
   chains: string[];
   bridges: string[];
   cgroups: string[];
+  /** What a node writes in fixed places whatever its own directories (kubelet, CNI library, runc). */
+  files: string[];
+}
+
+/** Entries of a directory that match, or none when it does not exist. */
+function entries(dir: string, keep: (name: string) => boolean = () => true): string[] {
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter(keep)
+        .map((name) => path.join(dir, name))
+    : [];
 }
 
 /** Processes running one of the cluster's programs with a command line that names this checkout's cluster. */
@@ -208,7 +228,19 @@ export async function hostLeftovers(): Promise<HostLeftovers> {
   const cgroups = readdirSync('/sys/fs/cgroup')
     .map((hierarchy) => path.join('/sys/fs/cgroup', hierarchy, 'kubepods'))
     .filter((dir) => existsSync(dir));
-  return { processes: clusterProcesses(), mounts, netns, chains, bridges, cgroups };
+  const files = [
+    ...entries('/var/lib/kubelet'),
+    ...entries('/var/lib/cni/results', (name) => name.startsWith('recsys-')),
+    ...entries('/var/log/containers').filter((link) => {
+      try {
+        return readlinkSync(link).startsWith(clusterDir);
+      } catch {
+        return false;
+      }
+    }),
+    ...entries('/run/containerd/runc/k8s.io'),
+  ];
+  return { processes: clusterProcesses(), mounts, netns, chains, bridges, cgroups, files };
 }
 
 /**

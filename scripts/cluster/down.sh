@@ -10,54 +10,62 @@ log() { echo "cluster-down: $*" >&2; }
 started=$(date +%s)
 BIN="$(ls -d "${RECSYS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/recsys}"/kube/*/bin 2>/dev/null | tail -n1)"
 
-# stop NAME...: SIGTERM to each by its recorded PID, up to 10 s for all of them together, then SIGKILL.
-stop() {
-  local name pid i pids=()
-  for name in "$@"; do
-    [ -f "$PIDS/$name.pid" ] || continue
-    pid="$(cat "$PIDS/$name.pid")"
-    kill -TERM "$pid" 2>/dev/null && pids+=("$pid:$name")
-    rm -f "$PIDS/$name.pid"
-  done
-  for ((i = 0; i < 40; i++)); do
-    alive=()
-    for entry in "${pids[@]}"; do kill -0 "${entry%%:*}" 2>/dev/null && alive+=("$entry"); done
-    [ ${#alive[@]} -eq 0 ] && return 0
+# alive PID: running (a killed process whose parent has not reaped it yet is a zombie, and counts as gone).
+alive() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# wait_gone SECONDS PID...: true once none is alive; false when some still are after SECONDS.
+wait_gone() {
+  local seconds="$1" pid i left; shift
+  for ((i = 0; i <= seconds * 4; i++)); do
+    left=""
+    for pid in "$@"; do alive "$pid" && { left=1; break; }; done
+    [ -z "$left" ] && return 0
     sleep 0.25
   done
-  for entry in "${alive[@]}"; do
-    log "${entry#*:} (${entry%%:*}) did not stop within 10 s of SIGTERM; killing it"
-    kill -KILL "${entry%%:*}" 2>/dev/null
-  done
-  kill_pids "${alive[@]%%:*}"
+  return 1
 }
 
 # kill_pids PID...: SIGKILL, then wait until each has gone.
 kill_pids() {
-  local pid i
-  for pid in "$@"; do kill -KILL "$pid" 2>/dev/null; done
-  for pid in "$@"; do
-    for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  [ $# -gt 0 ] || return 0
+  kill -KILL "$@" 2>/dev/null
+  wait_gone 10 "$@" || log "still alive after SIGKILL: $*"
+}
+
+# stop NAME...: SIGTERM to each by its recorded PID, up to 10 s for all of them together, then SIGKILL.
+stop() {
+  local name pid pids=() left=()
+  for name in "$@"; do
+    [ -f "$PIDS/$name.pid" ] || continue
+    pid="$(cat "$PIDS/$name.pid")"
+    alive "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    rm -f "$PIDS/$name.pid"
   done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  wait_gone 10 "${pids[@]}" && return 0
+  for pid in "${pids[@]}"; do
+    alive "$pid" || continue
+    log "$(basename "$(readlink "/proc/$pid/exe")") ($pid) did not stop within 10 s of SIGTERM; killing it"
+    left+=("$pid")
+  done
+  kill_pids "${left[@]}"
 }
 
 # The kubelet first, so nothing restarts what goes next.
 stop kubelet
 
-# Containers: their init processes by the PID files containerd keeps, each pod's shim (their parent: a shim is
-# its containers' subreaper) by the PID it reports, then any process still in a pod cgroup.
-TASKS="$CONTAINERD_STATE/io.containerd.runtime.v2.task"
-mapfile -t task_pids < <(cat "$TASKS"/*/*/init.pid 2>/dev/null)
+# Containers: the shims containerd started for this node (their command line names its socket) and every process
+# in the pods' cgroups, by PID; the shims last, so none restarts a container.
 shim_pids=()
-for pid in "${task_pids[@]}"; do
-  parent="$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)"
-  [ -n "$parent" ] && [ "$(basename "$(readlink "/proc/$parent/exe" 2>/dev/null)")" = containerd-shim-runc-v2 ] &&
-    shim_pids+=("$parent")
+for cmdline in /proc/[0-9]*/cmdline; do
+  argv="$({ tr '\0' ' ' <"$cmdline"; } 2>/dev/null)" || continue
+  case "$argv" in *containerd-shim-runc-v2\ *"-address $CONTAINERD_SOCKET"*) pid="${cmdline#/proc/}"; shim_pids+=("${pid%/cmdline}") ;; esac
 done
-kill_pids "${task_pids[@]}"
-mapfile -t pod_pids < <(find /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/memory/kubepods -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+TASKS="$CONTAINERD_STATE/io.containerd.runtime.v2.task"
+mapfile -t pod_pids < <({ cat "$TASKS"/*/*/init.pid; find /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/memory/kubepods \
+  -name cgroup.procs -exec cat {} +; } 2>/dev/null | sort -u)
 kill_pids "${pod_pids[@]}"
-kill_pids $(printf '%s\n' "${shim_pids[@]}" | sort -u)
+kill_pids "${shim_pids[@]}"
 # The shims' sockets live where containerd 2 puts them whatever its state dir (/run/containerd/s).
 for bootstrap in "$TASKS"/*/*/bootstrap.json; do
   [ -f "$bootstrap" ] || continue
@@ -65,8 +73,10 @@ for bootstrap in "$TASKS"/*/*/bootstrap.json; do
   case "$socket" in /run/containerd/s/*) rm -f "$socket" ;; esac
 done
 
-# The rest together: with the kubelet and the containers gone, nothing depends on the order.
-stop "${COMPONENTS[@]}"
+# The rest together (with the kubelet and the containers gone, nothing restarts anything), etcd last: the API
+# server's shutdown removes its address from the kubernetes Service, which takes etcd.
+stop "${COMPONENTS[@]/etcd/}"
+stop etcd
 
 # kube-proxy's own cleanup of its rules, then every KUBE-* and CNI-* chain that is left, in both families.
 if [ -n "$BIN" ] && [ -x "$BIN/kube-proxy" ] && [ -f "$CLUSTER_DIR/config/kube-proxy.yaml" ]; then

@@ -10,6 +10,7 @@ LOGS="$CLUSTER_DIR/logs"
 CONTAINERD_SOCKET="$CLUSTER_DIR/run/containerd.sock"
 CONTAINERD_ROOT="$CLUSTER_DIR/containerd/root"
 CONTAINERD_STATE="$CLUSTER_DIR/containerd/state"
+SNAPSHOTS=io.containerd.snapshotter.v1.overlayfs
 # Marks which checkout's cluster owns the host's bridges and ports (one cluster per machine).
 OWNER_FILE=/run/recsys-cluster.owner
 
