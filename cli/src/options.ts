@@ -1,3 +1,4 @@
+import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInteger(value: string): number {
@@ -51,4 +52,33 @@ export function familyList(value: string): FamilyChoice {
 /** Prints `value` as one line of JSON on stdout (the `--json` contract: snake_case keys, one document). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** `--min-coverage`: a share of the catalogue in [0, 1]. */
+export function parseShare(value: string): number {
+  const share = Number(value);
+  if (!(share >= 0 && share <= 1))
+    throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
+  return share;
+}
+
+/** `--run <name>`: a run's name (a Job name in a cluster), which also names its directory in the store. */
+export function runName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63)
+    throw new InvalidArgumentError(
+      `expected a run name (a DNS-1123 label of at most 63 characters), got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+export const MEMORY_BUDGET_HELP =
+  "memory one fit's model arrays may take, e.g. 12Gi (default: half the container's memory limit, else half the machine's); a family that cannot fit is skipped with the reason";
+
+/** `--memory-budget`: a Kubernetes quantity such as 12Gi, in bytes. */
+export function memorySize(value: string): number {
+  try {
+    return parseMemoryQuantity(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

@@ -1,4 +1,5 @@
-import { RecModelOperator } from '@recsys/operator/kube/controller';
+import { RecModelOperator } from '@recsys/operator/kube/manager';
+import { storeRegistry } from '@recsys/trainer/promotion/store-registry';
 import type { Command } from 'commander';
 
 const seconds = (flag: string) => (value: string) => {
@@ -52,6 +53,9 @@ export function registerOperator(program: Command): void {
           artifactClaim: options.artifactClaim,
           trainerImage: options.trainerImage,
           ...(options.movielensBaseUrl ? { movieLensBaseUrl: options.movielensBaseUrl } : {}),
+          // The store's registry on the volume decides Production; the RecModel's tracker mirrors each decision.
+          registryFor: (recModel, store) =>
+            storeRegistry(store, recModel.spec.tracking.backend === 'mlflow' ? recModel.spec.tracking.uri : undefined),
           ...(options.keysSecret ? { keysSecret: options.keysSecret } : {}),
           ...(options.identity ? { identity: options.identity } : {}),
           leaseName: options.leaseName,

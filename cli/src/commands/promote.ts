@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { PromotionDecision } from '@recsys/core/promotion/gate';
-import { PromotionPolicySchema } from '@recsys/core/promotion/policy';
+import { type PromotionPolicy, PromotionPolicySchema } from '@recsys/core/promotion/policy';
 import { promote } from '@recsys/trainer/promotion/promote';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { printJson } from '../options.ts';
+import { printJson, runName } from '../options.ts';
+import { recordRunStep } from '../run-step.ts';
 
 /** `recsys promote`: the leak-free gate between a candidate and Production, then the stage moves. */
 export function registerPromote(program: Command): void {
@@ -25,7 +26,10 @@ export function registerPromote(program: Command): void {
       '--policy <file>',
       'a JSON promotion policy (camelCase fields of a RecModel spec.promotion); default: the statement’s',
     )
+    .option('--policy-json <json>', 'the same policy inline (as the operator passes it to a gate Job)')
     .option('--dry-run', 'decide and print, but move no stage', false)
+    .option('--run <name>', 'with --dry-run: record the decision in <store>/<model>/runs/<name>/gate.json', runName)
+    .option('--termination-log <file>', "with --run: one line for Kubernetes' termination message")
     .option('--json', 'print the decision as JSON on stdout', false)
     .action(
       async (options: {
@@ -34,18 +38,32 @@ export function registerPromote(program: Command): void {
         model: string;
         data?: string;
         policy?: string;
+        policyJson?: string;
         dryRun: boolean;
+        run?: string;
+        terminationLog?: string;
         json: boolean;
       }) => {
-        const policy = options.policy ? readPolicy(options.policy) : undefined;
-        const { decision, applied, tracking_error } = await promote({
-          store: options.store,
-          modelName: options.model,
-          version: options.version,
-          data: options.data,
-          policy,
-          dryRun: options.dryRun,
-        });
+        if (options.run && !options.dryRun)
+          throw new Error('--run records a gate whose decision the runtime applies: add --dry-run');
+        const target = options.run
+          ? { store: options.store, model: options.model, run: options.run, terminationLog: options.terminationLog }
+          : undefined;
+        const { decision, applied, tracking_error } = await recordRunStep(
+          target,
+          'gate',
+          () =>
+            promote({
+              store: options.store,
+              modelName: options.model,
+              version: options.version,
+              data: options.data,
+              policy: policyOf(options),
+              dryRun: options.dryRun,
+              onProgress: (message) => process.stderr.write(`${message}\n`),
+            }),
+          (result) => ({ step: 'gate', decision: result.decision }),
+        );
         if (options.json) {
           printJson({
             verdict: decision.verdict,
@@ -68,17 +86,26 @@ export function registerPromote(program: Command): void {
     );
 }
 
-function readPolicy(file: string) {
+/** A partial policy is merged over the defaults (the statement's); either flag is parsed with the policy schema. */
+function policyOf(options: { policy?: string; policyJson?: string }): PromotionPolicy | undefined {
+  if (options.policy && options.policyJson) throw new Error('give --policy <file> or --policy-json <json>, not both');
+  if (options.policyJson !== undefined) return parsePolicy('--policy-json', () => options.policyJson as string);
+  if (options.policy !== undefined)
+    return parsePolicy(`--policy ${options.policy}`, () => readFileSync(options.policy as string, 'utf8'));
+  return undefined;
+}
+
+function parsePolicy(flag: string, read: () => string): PromotionPolicy {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(read());
   } catch (err) {
-    throw new Error(`--policy ${file}: ${(err as Error).message}; expected a JSON object`);
+    throw new Error(`${flag}: ${(err as Error).message}; expected a JSON object`);
   }
   const parsed = PromotionPolicySchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(
-      `--policy ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      `${flag}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   }
   return parsed.data;

@@ -1,7 +1,18 @@
 import { type RetrainOptions, type RetrainResult, retrain, trainCandidate } from '@recsys/trainer/retrain/retrain';
+import type { SelectionRule } from '@recsys/trainer/train/search';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
-import { familyList, MODELS_HELP, positiveInteger, printJson } from '../options.ts';
+import {
+  familyList,
+  MEMORY_BUDGET_HELP,
+  MODELS_HELP,
+  memorySize,
+  parseShare,
+  positiveInteger,
+  printJson,
+  runName,
+} from '../options.ts';
+import { recordRunStep } from '../run-step.ts';
 import {
   localPaths,
   type RetrainOverrides,
@@ -14,7 +25,10 @@ import { decisionTable } from './promote.ts';
 interface RetrainFlags extends Omit<RetrainOverrides, 'thresholds'>, ThresholdFlags {
   file?: string;
   var: string;
+  minCoverage?: number;
   candidateOnly: boolean;
+  run?: string;
+  terminationLog?: string;
   json: boolean;
 }
 
@@ -37,18 +51,44 @@ export function registerRetrain(program: Command): void {
     .option('--model <name>', `the model name in the store (default: the RecModel's name, else ${DEFAULT_MODEL_NAME})`)
     .option('--models <families>', MODELS_HELP, familyList)
     .option('--budget <n>', 'candidates tried per family on validation', positiveInteger)
+    .option('--min-coverage <share>', 'validation coverage@100 a candidate needs to win the search', parseShare)
+    .option('--memory-budget <size>', MEMORY_BUDGET_HELP, memorySize)
     .option('--tracking-uri <url>', 'an MLflow server (default: RECSYS_TRACKING_URI, else embedded in the store)')
     .option(
       '--candidate-only',
-      'train and register the candidate but leave the gate to a later step (recsys up does)',
+      'train and register the candidate but leave the gate to a later step (recsys up and the operator do)',
       false,
     )
+    .option(
+      '--run <name>',
+      'with --candidate-only: record the outcome in <store>/<model>/runs/<name>/train.json',
+      runName,
+    )
+    .option('--termination-log <file>', "with --run: one line for Kubernetes' termination message")
     .option('--json', 'print the result as JSON on stdout', false);
   thresholdOptions(command).action(async (flags: RetrainFlags) => {
     const options = resolveOptions(flags);
     const onProgress = (message: string) => process.stderr.write(`${message}\n`);
+    if (flags.run && !flags.candidateOnly)
+      throw new Error('--run records a training run, which the runtime gates later: add --candidate-only');
     if (flags.candidateOnly) {
-      const candidate = await trainCandidate({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) });
+      const target = flags.run
+        ? { store: options.store, model: options.modelName, run: flags.run, terminationLog: flags.terminationLog }
+        : undefined;
+      const candidate = await recordRunStep(
+        target,
+        'train',
+        () => trainCandidate({ ...options, onProgress, onTrainProgress: trainProgress(onProgress) }),
+        (c) => ({
+          step: 'train',
+          candidate: {
+            version: c.version,
+            production_version: c.production_version,
+            best: c.train.best,
+            metrics: c.metrics,
+          },
+        }),
+      );
       if (flags.json) printJson(candidate);
       else process.stdout.write(`candidate ${candidate.version} (${candidate.train.best}), not gated yet\n`);
       return;
@@ -69,10 +109,16 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     model: flags.model,
     models: flags.models,
     budget: flags.budget,
+    memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: thresholdsFrom(flags),
   };
-  if (flags.file) return retrainOptionsFromSpec(readRecModelFile(flags.file), localPaths(flags.var), overrides);
+  const selection: SelectionRule | undefined =
+    flags.minCoverage === undefined ? undefined : { metric: 'ndcg@10', minCoverage: flags.minCoverage };
+  if (flags.file) {
+    const fromSpec = retrainOptionsFromSpec(readRecModelFile(flags.file), localPaths(flags.var), overrides);
+    return selection ? { ...fromSpec, selection } : fromSpec;
+  }
   const missing = (['source', 'store', 'workDir'] as const).filter((key) => flags[key] === undefined);
   if (missing.length > 0) {
     throw new Error(
@@ -89,8 +135,10 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     families: flags.models?.names,
     familyBudgets: flags.models?.budgets,
     budget: flags.budget,
+    memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: overrides.thresholds,
+    selection,
   };
 }
 

@@ -1,8 +1,16 @@
-import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
 import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
-import { type Command, InvalidArgumentError } from 'commander';
-import { type FamilyChoice, familyList, MODELS_HELP, positiveInteger, printJson } from '../options.ts';
+import type { Command } from 'commander';
+import {
+  type FamilyChoice,
+  familyList,
+  MEMORY_BUDGET_HELP,
+  MODELS_HELP,
+  memorySize,
+  parseShare,
+  positiveInteger,
+  printJson,
+} from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 
@@ -32,11 +40,7 @@ export function registerTrain(program: Command): void {
       '--tracking-uri <url>',
       'an MLflow server to track with (default: RECSYS_TRACKING_URI, else embedded in the store)',
     )
-    .option(
-      '--memory-budget <size>',
-      "memory one fit's model arrays may take, e.g. 12Gi (default: half the container's memory limit, else half the machine's); a family that cannot fit is skipped with the reason",
-      memorySize,
-    )
+    .option('--memory-budget <size>', MEMORY_BUDGET_HELP, memorySize)
     .option('--json', 'print the result as JSON on stdout', false);
   thresholdOptions(command).action(
     async (
@@ -136,19 +140,4 @@ function trainTable(result: TrainResult): string {
   lines.push('');
   for (const [name, m] of Object.entries(result.models)) lines.push(`${name}: ${JSON.stringify(m.params)}`);
   return `${lines.join('\n')}\n`;
-}
-
-function parseShare(value: string): number {
-  const share = Number(value);
-  if (!(share >= 0 && share <= 1))
-    throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
-  return share;
-}
-
-function memorySize(value: string): number {
-  try {
-    return parseMemoryQuantity(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
 }

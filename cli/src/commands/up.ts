@@ -34,10 +34,8 @@ export function registerUp(program: Command): void {
       const paths = localPaths(flags.var);
       const log = (line: string) => process.stderr.write(`recsys up: ${line}\n`);
       const runtime = new LocalRuntime({
-        specFile: flags.file,
         readRecModel,
         paths,
-        retrainArgs: flags.source ? ['--source', flags.source] : [],
         tickMs: flags.tick,
         log,
       });

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PromotionDecision } from '@recsys/core/promotion/gate';
-import type { PromotionPolicy } from '@recsys/core/promotion/policy';
-import { specSlots } from '@recsys/core/recmodel/cron';
-import { readLocalState, withLocalState, writeLocalState } from '@recsys/core/recmodel/local-state';
-import { type ObservedWorld, reconcile } from '@recsys/core/recmodel/reconcile';
+import { latestCronSlot } from '@recsys/core/recmodel/cron';
+import { carryOut, type ProductionRegistry, type RecModelEffects } from '@recsys/core/recmodel/effects';
+import { type LocalState, readLocalState, withLocalState, writeLocalState } from '@recsys/core/recmodel/local-state';
+import { type Action, type ObservedWorld, reconcile } from '@recsys/core/recmodel/reconcile';
+import { trainingArgs } from '@recsys/core/recmodel/training-args';
 import {
   RETRAIN_ANNOTATION,
   type RecModel,
@@ -13,26 +13,19 @@ import {
   type ReportSpec,
   type Trigger,
 } from '@recsys/core/recmodel/types';
-import { readProductionPointer } from '@recsys/core/registry/pointer';
-import { applyDecision } from '@recsys/trainer/promotion/promote';
-import type { CandidateResult } from '@recsys/trainer/retrain/retrain';
+import { storeRegistry } from '@recsys/trainer/promotion/store-registry';
 import { type ChildExit, ChildProcesses } from './children.ts';
-import { executeActions, type RuntimeEffects } from './executor.ts';
 import { type LocalSecrets, localSecrets } from './local-secrets.ts';
 import { RunDirectory } from './runs.ts';
-import type { LocalPaths } from './spec-options.ts';
+import { type LocalPaths, trainingPlaces } from './spec-options.ts';
 
 const CLI = fileURLToPath(new URL('../main.ts', import.meta.url));
 export const SITE_ENTRY = fileURLToPath(new URL('../../../frontend-astro/dist/server/entry.mjs', import.meta.url));
 
 export interface LocalRuntimeOptions {
-  /** The RecModel file, handed to training runs (`recsys retrain -f`). */
-  specFile: string;
   /** Reads the RecModel again (with command-line overrides applied); called on every reconcile. */
   readRecModel: () => RecModel;
   paths: LocalPaths;
-  /** Extra `recsys retrain` flags for every run (e.g. `--source` when the command line overrides the spec's). */
-  retrainArgs?: string[];
   tickMs?: number;
   log: (line: string) => void;
 }
@@ -42,8 +35,9 @@ const HEARTBEAT_MS = 30_000;
 const RESTART_BACKOFF_MS = 3000;
 
 /**
- * `recsys up`: the local runtime. Observes the store's Production pointer, its run directories, its child
- * processes and the schedules; lets `reconcile` decide; carries the actions out with child processes.
+ * `recsys up`: the local runtime. Observes the store's registry (Production), its run directories, its child
+ * processes and the schedules it keeps; lets `reconcile` decide; carries the actions out through core's effects
+ * port with child processes and files.
  */
 export class LocalRuntime {
   readonly #options: LocalRuntimeOptions;
@@ -57,11 +51,15 @@ export class LocalRuntime {
   #gating: string | null = null;
   #announced = false;
   #lastError: string | null = null;
-
+  /** The retrain and report schedules this runtime keeps (set by reconcile's schedule actions). */
+  readonly #schedules: Record<'retrain' | 'report', string | null> = { retrain: null, report: null };
+  readonly #registry: ProductionRegistry;
   readonly #secrets: LocalSecrets;
 
   constructor(options: LocalRuntimeOptions) {
     this.#options = options;
+    const { tracking } = options.readRecModel().spec;
+    this.#registry = storeRegistry(options.paths.store, tracking.backend === 'mlflow' ? tracking.uri : undefined);
     this.#secrets = localSecrets(options.paths.var);
   }
 
@@ -125,7 +123,7 @@ export class LocalRuntime {
     const { actions } = reconcile(recModel, world);
     if (!actions.some((a) => a.type === 'updateStatus') && stored?.generation !== state.generation)
       writeLocalState(paths.statusFile, state);
-    await executeActions(actions, this.#effects(recModel, state));
+    await carryOut(actions, this.#effects(recModel, state));
   }
 
   /** A touched `<var>/retrain` file is the local twin of the retrain annotation: its time is the request. */
@@ -142,16 +140,15 @@ export class LocalRuntime {
     };
   }
 
+  #run(recModel: RecModel, runName: string): RunDirectory {
+    return new RunDirectory(this.#options.paths.store, recModel.metadata.name, runName);
+  }
+
   async #observe(recModel: RecModel, now: Date): Promise<ObservedWorld> {
-    const { paths } = this.#options;
-    const name = recModel.metadata.name;
+    const productionVersion = this.#registry.production(recModel.metadata.name);
     const runName = recModel.status?.training?.runName;
-    const run = runName
-      ? new RunDirectory(paths.runs, runName).observe({
-          training: this.#training === runName,
-          gating: this.#gating === runName,
-        })
-      : null;
+    const activity = { training: this.#training === runName, gating: this.#gating === runName };
+    const run = runName ? this.#run(recModel, runName).observe(activity, productionVersion) : null;
     const servingUp = this.#children.running('serving');
     const health = servingUp ? await readHealth(recModel.spec.serving.port) : null;
     if (health?.ready && !this.#announced) {
@@ -160,62 +157,61 @@ export class LocalRuntime {
       const site = frontend.enabled ? `, site http://127.0.0.1:${frontend.port}` : '';
       this.#options.log(`ready: API http://127.0.0.1:${serving.port} serving ${health.version}${site}`);
     }
+    const wanted = wantedSchedules(recModel.spec);
+    const state = (job: 'retrain' | 'report') => (this.#schedules[job] === wanted[job] ? 'current' : 'outdated');
     return {
       now: now.toISOString(),
-      productionVersion: readProductionPointer(paths.store, name),
+      productionVersion,
       run,
       serving: { running: servingUp, ready: health?.ready ?? false, version: health?.version ?? null },
       frontend: { running: this.#children.running('frontend') },
-      ...specSlots(recModel.spec, now),
+      // The slots of the schedules this runtime keeps: its twin of the Jobs the CronJobs created.
+      scheduledSlot: slotOf(this.#schedules.retrain, now),
+      reportSlot: slotOf(this.#schedules.report, now),
+      schedules: { retrain: state('retrain'), report: state('report') },
+      // Every local run is one this runtime started.
+      adoptableRun: null,
     };
   }
 
-  #effects(recModel: RecModel, state: ReturnType<typeof withLocalState>['state']): RuntimeEffects {
+  #effects(recModel: RecModel, state: LocalState): RecModelEffects {
     const { paths, log } = this.#options;
     const name = recModel.metadata.name;
-    const run = (runName: string) => new RunDirectory(paths.runs, runName);
-    const idle = { training: false, gating: false };
     return {
-      runExists: (runName) => this.#training === runName || run(runName).observe(idle) !== null,
-      startTraining: (runName, trigger) => this.#startTraining(run(runName), trigger),
-      gateStartedOrDone: (runName) => this.#gating === runName || run(runName).observe(idle)?.gate !== undefined,
-      startGate: (runName, version, policy) => this.#startGate(run(runName), name, version, policy),
-      applyDecision: async (decision: PromotionDecision) => {
-        const result = await applyDecision({ store: paths.store, modelName: name, decision });
-        if (result.outcome === 'applied' && result.tracking_error)
-          log(`the tracker did not take the decision on ${decision.candidate_version}: ${result.tracking_error}`);
-        return result.outcome;
-      },
-      discardGate: (runName) => run(runName).discardGate(),
-      ensureServing: (port) =>
+      runExists: (runName) => this.#training === runName || this.#run(recModel, runName).exists(),
+      startTraining: async (action) =>
+        this.#startTraining(recModel, this.#run(recModel, action.runName), action.trigger),
+      gateStartedOrDone: (action) =>
+        this.#gating === action.runName ||
+        this.#run(recModel, action.runName).gate(false, action.productionVersion) !== undefined,
+      startGate: async (action) => this.#startGate(this.#run(recModel, action.runName), name, action),
+      applyDecision: (decision) => this.#registry.applyDecision(name, decision),
+      discardGate: async (runName) => this.#run(recModel, runName).discardGate(),
+      rollServing: async (action) => {
+        if (action.replicas === 0) return this.#children.stop('serving');
         this.#ensureService('serving', [
           CLI,
-          'serve',
-          '--store',
-          paths.store,
-          '--model',
-          name,
-          '--follow',
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--log-dir',
-          paths.serveLogs,
-          '--api-keys-file',
-          this.#secrets.apiKeysFile,
-        ]),
-      stopServing: () => this.#children.stop('serving'),
-      ensureFrontend: (port) => this.#ensureSite(port, recModel.spec.serving.port),
+          ...['serve', '--store', paths.store, '--model', name, '--follow'],
+          ...['--host', '127.0.0.1', '--port', String(action.port), '--log-dir', paths.serveLogs],
+          ...['--api-keys-file', this.#secrets.apiKeysFile],
+        ]);
+      },
+      runFrontend: async (action) => this.#ensureSite(action.port, recModel.spec.serving.port),
       stopFrontend: () => this.#children.stop('frontend'),
-      writeReport: (slot, since, format) => this.#writeReport(slot, since, format),
-      writeStatus: (status: RecModelStatus) => writeLocalState(paths.statusFile, { ...state, status }),
+      schedule: async (action) => {
+        this.#schedules[action.job] = action.schedule;
+        log(action.schedule ? `${action.job} on "${action.schedule}"` : `no ${action.job} schedule`);
+      },
+      writeReport: async (action) => this.#writeReport(action.slot, action.since, action.format),
+      writeStatus: async (status: RecModelStatus) => writeLocalState(paths.statusFile, { ...state, status }),
+      emitEvent: async (action) =>
+        log(`${action.eventType === 'Warning' ? 'warning: ' : ''}${action.reason}: ${action.message}`),
       log,
     };
   }
 
-  #startTraining(dir: RunDirectory, trigger: Trigger): void {
-    const { log } = this.#options;
+  #startTraining(recModel: RecModel, dir: RunDirectory, trigger: Trigger): void {
+    const { log, paths } = this.#options;
     if (this.#training) throw new Error(`run ${this.#training} is still training; ${dir.name} waits for it`);
     dir.create();
     this.#training = dir.name;
@@ -225,60 +221,43 @@ export class LocalRuntime {
       () => log(`[${dir.name}] still training (${Math.round((Date.now() - started) / 1000)} s)`),
       HEARTBEAT_MS,
     );
-    const args = [CLI, 'retrain', '-f', this.#options.specFile, '--var', this.#options.paths.var];
-    args.push(...(this.#options.retrainArgs ?? []), '--candidate-only', '--json');
     this.#children.start('train', {
       command: process.execPath,
-      args,
-      logFile: dir.file('log'),
-      collectStdout: true,
+      args: [CLI, ...trainingArgs(recModel, trainingPlaces(paths)), '--run', dir.name],
+      logFile: dir.log,
       onStderrLine: (line) => log(`[${dir.name}] ${line}`),
       onExit: (exit) => {
         clearInterval(heartbeat);
         this.#training = null;
         // Stopped by us or by Ctrl-C: no result is recorded, so the run starts again on the next reconcile.
         if (exit.stopped || exit.signal === 'SIGINT' || exit.signal === 'SIGTERM') return;
-        const candidate = exit.code === 0 ? parseJson<CandidateResult>(exit.stdout) : null;
-        if (candidate?.version) {
-          dir.write('candidate', candidate);
-          log(`[${dir.name}] trained ${candidate.version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        } else dir.write('trainFailure', failureOf('TrainingFailed', 'recsys retrain', exit));
+        dir.recordFailureUnlessDone('train', 'TrainingFailed', exitMessage('recsys retrain', exit));
+        log(
+          `[${dir.name}] training ended after ${((Date.now() - started) / 1000).toFixed(1)} s (${describeExit(exit)})`,
+        );
         void this.tick();
       },
     });
   }
 
-  #startGate(dir: RunDirectory, modelName: string, version: string, policy: PromotionPolicy): void {
+  #startGate(dir: RunDirectory, modelName: string, action: Action<'evaluateGate'>): void {
     const { paths, log } = this.#options;
     this.#gating = dir.name;
-    dir.write('policy', policy);
-    log(`[${dir.name}] gating ${version} against Production`);
+    dir.writePolicy(action.policy);
+    log(`[${dir.name}] gating ${action.candidateVersion} against ${action.productionVersion ?? 'no Production'}`);
     this.#children.start('gate', {
       command: process.execPath,
       args: [
         CLI,
-        'promote',
-        '--store',
-        paths.store,
-        '--model',
-        modelName,
-        '--version',
-        version,
-        '--policy',
-        dir.file('policy'),
-        '--dry-run',
-        '--json',
+        ...['promote', '--store', paths.store, '--model', modelName, '--version', action.candidateVersion],
+        ...['--policy', dir.policy, '--dry-run', '--run', dir.name],
       ],
-      logFile: dir.file('log'),
-      collectStdout: true,
+      logFile: dir.log,
       onStderrLine: (line) => log(`[${dir.name}] ${line}`),
       onExit: (exit) => {
         this.#gating = null;
         if (exit.stopped || exit.signal === 'SIGINT' || exit.signal === 'SIGTERM') return;
-        const decision =
-          exit.code === 0 ? parseJson<PromotionDecision & { failed_rules?: string[] }>(exit.stdout) : null;
-        if (decision?.verdict) dir.write('decision', { ...decision, failed_rules: decision.failed_rules ?? [] });
-        else dir.write('gateFailure', failureOf('GateFailed', 'recsys promote --dry-run', exit));
+        dir.recordFailureUnlessDone('gate', 'GateFailed', exitMessage('recsys promote --dry-run', exit));
         void this.tick();
       },
     });
@@ -352,23 +331,19 @@ async function readHealth(port: number): Promise<{ ready: boolean; version: stri
   }
 }
 
-function parseJson<T>(text: string): T | null {
-  try {
-    return JSON.parse(text.trim().split('\n').at(-1) ?? '') as T;
-  } catch {
-    return null;
-  }
-}
-
 function describeExit(exit: ChildExit): string {
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-function failureOf(reason: string, what: string, exit: ChildExit) {
-  const detail = exit.stderrTail.at(-1) ?? 'no message';
-  return {
-    reason,
-    message: `${what} ended with ${describeExit(exit)}: ${detail}`,
-    finished_at: new Date().toISOString(),
-  };
+function exitMessage(what: string, exit: ChildExit): string {
+  return `${what} ended with ${describeExit(exit)}: ${exit.stderrTail.at(-1) ?? 'no message'}`;
+}
+
+/** The schedules a spec asks for: the retrain cron, and the report's while reports are enabled. */
+function wantedSchedules(spec: RecModel['spec']): Record<'retrain' | 'report', string | null> {
+  return { retrain: spec.schedule ?? null, report: spec.report.enabled ? spec.report.schedule : null };
+}
+
+function slotOf(schedule: string | null, now: Date): string | null {
+  return schedule === null ? null : (latestCronSlot(schedule, now)?.toISOString() ?? null);
 }

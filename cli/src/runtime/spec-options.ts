@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
+import { type TrainingPlaces, trainingRequest } from '@recsys/core/recmodel/training-args';
 import type { RecModel } from '@recsys/core/recmodel/types';
 import type { Thresholds } from '@recsys/trainer/data/protocol';
 import type { RetrainOptions } from '@recsys/trainer/retrain/retrain';
@@ -14,7 +15,6 @@ export interface LocalPaths {
   workDir: string;
   /** Where the local server writes its event logs, and so where a retrain reads them. */
   serveLogs: string;
-  runs: string;
   reports: string;
   statusFile: string;
   /** Touching this file asks for one retrain: the local twin of the `recsys.dev/retrain` annotation. */
@@ -27,7 +27,6 @@ export function localPaths(varDir: string): LocalPaths {
     store: path.join(varDir, 'store'),
     workDir: path.join(varDir, 'work'),
     serveLogs: path.join(varDir, 'logs'),
-    runs: path.join(varDir, 'runs'),
     reports: path.join(varDir, 'reports'),
     statusFile: path.join(varDir, 'recmodel-status.json'),
     retrainRequest: path.join(varDir, 'retrain'),
@@ -55,51 +54,45 @@ export interface RetrainOverrides {
   models?: FamilyChoice;
   budget?: number;
   trackingUri?: string;
+  /** Bytes one fit's model arrays may take (`--memory-budget`). */
+  memoryBudget?: number;
   /** Flags replacing single thresholds of `spec.dataset`. */
   thresholds?: Partial<Thresholds>;
 }
 
 /**
- * The retrain a RecModel describes: its dataset source and event logs, families and budget, selection rule,
- * promotion policy and tracking. Event logs default to the local server's, which is what serving collected.
+ * The retrain a RecModel describes (`recsys retrain -f`): core's one translation of the spec (the one both runtimes
+ * run as `trainingArgs`), as the trainer's options. Event logs default to the local server's: what serving collected.
  */
 export function retrainOptionsFromSpec(
   recModel: RecModel,
   paths: LocalPaths,
   overrides: RetrainOverrides = {},
 ): RetrainOptions {
-  const { spec } = recModel;
+  const request = trainingRequest(recModel, trainingPlaces(paths));
+  const familyBudgets: Record<string, number> = {};
+  for (const family of request.families) if (family.budget !== undefined) familyBudgets[family.name] = family.budget;
   return {
-    source: overrides.source ?? spec.dataset.source,
+    source: overrides.source ?? request.source,
     until: overrides.until,
-    eventLogDir: overrides.eventLogs ?? spec.dataset.eventLogs ?? paths.serveLogs,
-    thresholds: { ...datasetThresholds(spec.dataset), ...overrides.thresholds },
-    workDir: overrides.workDir ?? paths.workDir,
-    store: overrides.store ?? paths.store,
-    modelName: overrides.model ?? recModel.metadata.name,
-    families: overrides.models?.names ?? spec.models.families.map((f) => f.name),
-    budget: overrides.budget ?? spec.models.budget,
-    familyBudgets: overrides.models?.budgets ?? specFamilyBudgets(spec.models),
-    memoryBudget: spec.models.memoryBudget === undefined ? undefined : parseMemoryQuantity(spec.models.memoryBudget),
-    selection: { metric: 'ndcg@10', minCoverage: spec.selection.minCoverage },
-    policy: spec.promotion,
-    trackingUri: overrides.trackingUri ?? (spec.tracking.backend === 'mlflow' ? spec.tracking.uri : undefined),
+    eventLogDir: overrides.eventLogs ?? request.eventLogs,
+    thresholds: { ...request.thresholds, ...overrides.thresholds },
+    workDir: overrides.workDir ?? request.workDir,
+    store: overrides.store ?? request.store,
+    modelName: overrides.model ?? request.model,
+    families: overrides.models?.names ?? request.families.map((f) => f.name),
+    budget: overrides.budget ?? request.budget,
+    familyBudgets: overrides.models?.budgets ?? familyBudgets,
+    memoryBudget:
+      overrides.memoryBudget ??
+      (request.memoryBudget === undefined ? undefined : parseMemoryQuantity(request.memoryBudget)),
+    selection: { metric: 'ndcg@10', minCoverage: request.minCoverage },
+    policy: recModel.spec.promotion,
+    trackingUri: overrides.trackingUri ?? request.trackingUri,
   };
 }
 
-/** A RecModel's `spec.dataset` thresholds, as the trainer names them. */
-export function datasetThresholds(dataset: RecModel['spec']['dataset']): Thresholds {
-  return {
-    positiveRating: dataset.positiveRating,
-    minItemPositives: dataset.minItemPositives,
-    minUserPositives: dataset.minUserPositives,
-    iterative: dataset.iterative,
-  };
-}
-
-/** The families of `spec.models` that carry a budget of their own. */
-export function specFamilyBudgets(models: RecModel['spec']['models']): Record<string, number> {
-  const budgets: Record<string, number> = {};
-  for (const family of models.families) if (family.budget !== undefined) budgets[family.name] = family.budget;
-  return budgets;
+/** Where a local RecModel's training reads and writes. */
+export function trainingPlaces(paths: LocalPaths): TrainingPlaces {
+  return { store: paths.store, workDir: paths.workDir, serveLogs: paths.serveLogs };
 }

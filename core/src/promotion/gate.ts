@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { pairedBootstrap } from '../metrics/bootstrap.ts';
 import type { PromotionPolicy } from './policy.ts';
 
@@ -12,34 +13,57 @@ export interface GateScore {
 }
 
 /** Validation interactions strictly after both models' fit cutoffs (PROTOCOL.md, "Comparing two models"). */
-export interface GateWindow {
-  from: string;
-  to: string;
-  interactions: number;
-  users: number;
-}
+export const GateWindowSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    interactions: z.number().int().min(0),
+    users: z.number().int().min(0),
+  })
+  .strict();
 
-export interface MetricVerdict {
-  name: string;
-  candidate: number;
-  production: number | null;
-  relative_change: number | null;
-  rule: string;
-  passed: boolean;
-}
+// JSON has no Infinity: a relative change against a Production value of 0 is written (and read back) as null.
+export const MetricVerdictSchema = z
+  .object({
+    name: z.string().min(1),
+    candidate: z.number(),
+    production: z.number().nullable(),
+    relative_change: z.number().nullable(),
+    rule: z.string(),
+    passed: z.boolean(),
+  })
+  .strict();
 
-export interface PromotionDecision {
-  verdict: 'promote' | 'retain';
-  summary: string;
-  candidate_version: string;
-  production_version: string | null;
-  metrics: MetricVerdict[];
-  /** Paired bootstrap 95% CI of the primary metric's difference (candidate − production) over users. */
-  ci: { metric: string; difference: number; interval: [number, number]; lower_bound: number } | null;
-  gate_window: GateWindow;
-  /** The rules that decided a retain, in the order they were checked; empty on promote. */
-  failed_rules: string[];
-}
+/**
+ * The gate's decision with its full reasoning (R11). It crosses process boundaries (a gate's dry run → the runtime
+ * that applies it, the registry, the tracker), so every reader parses it with this schema.
+ */
+export const PromotionDecisionSchema = z
+  .object({
+    verdict: z.enum(['promote', 'retain']),
+    summary: z.string(),
+    candidate_version: z.string().min(1),
+    production_version: z.string().min(1).nullable(),
+    metrics: z.array(MetricVerdictSchema),
+    /** Paired bootstrap 95% CI of the primary metric's difference (candidate − production) over users. */
+    ci: z
+      .object({
+        metric: z.string(),
+        difference: z.number(),
+        interval: z.tuple([z.number(), z.number()]),
+        lower_bound: z.number(),
+      })
+      .strict()
+      .nullable(),
+    gate_window: GateWindowSchema,
+    /** The rules that decided a retain, in the order they were checked; empty on promote. */
+    failed_rules: z.array(z.string()),
+  })
+  .strict();
+
+export type GateWindow = z.infer<typeof GateWindowSchema>;
+export type MetricVerdict = z.infer<typeof MetricVerdictSchema>;
+export type PromotionDecision = z.infer<typeof PromotionDecisionSchema>;
 
 // Relative changes are compared with a tolerance so that "exactly +1.0%" is not lost to floating point.
 const EPSILON = 1e-9;

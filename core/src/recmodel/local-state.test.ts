@@ -40,6 +40,8 @@ describe('local RecModel state', () => {
         serving: { running: false, ready: false, version: null },
         frontend: { running: true },
         ...specSlots(recModel.spec, now),
+        schedules: { retrain: 'current', report: 'current' },
+        adoptableRun: null,
       });
       const update = result.actions.find((a) => a.type === 'updateStatus');
       if (!update) throw new Error('expected a status update on first start');

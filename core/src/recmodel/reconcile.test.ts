@@ -34,6 +34,8 @@ function world(overrides: Partial<ObservedWorld> = {}): ObservedWorld {
     frontend: { running: true },
     scheduledSlot: null,
     reportSlot: null,
+    schedules: { retrain: 'current', report: 'current' },
+    adoptableRun: null,
     ...overrides,
   };
 }
@@ -433,6 +435,71 @@ describe('reconcile', () => {
     expect(history[0].version).toBe('v4');
     expect(history.at(-1)).toMatchObject({ version: `v${HISTORY_LIMIT + 3}`, stage: 'Production' });
     expect(history.filter((h) => h.stage === 'Production')).toHaveLength(1);
+  });
+});
+
+describe('reconcile: schedules and runs it did not start', () => {
+  it('makes the schedules the spec asks for, removes one it no longer has, and leaves current ones alone', () => {
+    const { model, w } = settled({ schedule: '0 3 * * *' });
+    const outdated = { ...w, schedules: { retrain: 'outdated', report: 'outdated' } as const };
+    expect(ofType(reconcile(model, outdated), 'schedule')).toEqual([
+      { type: 'schedule', job: 'retrain', schedule: '0 3 * * *' },
+      { type: 'schedule', job: 'report', schedule: '0 6 * * *' },
+    ]);
+    const unscheduled = { ...recModel({ report: { enabled: false } }), status: model.status };
+    expect(ofType(reconcile(unscheduled, outdated), 'schedule')).toEqual([
+      { type: 'schedule', job: 'retrain', schedule: null },
+      { type: 'schedule', job: 'report', schedule: null },
+    ]);
+    expect(ofType(reconcile(model, w), 'schedule')).toEqual([]);
+  });
+
+  it('follows a Production moved outside its runs (recsys promote by hand): the status shows it, once', () => {
+    const { model, w } = settled();
+    expect(model.status?.productionVersion).toBe('v1');
+    const withNdcg = { ...model, status: { ...model.status!, productionNdcgAt10: 0.3 } };
+    const moved = reconcile(withNdcg, { ...w, productionVersion: 'v9', serving: servingAt('v1') });
+    expect(ofType(moved, 'rollServing')[0]).toMatchObject({ version: 'v9' });
+    const status = ofType(moved, 'updateStatus')[0].status;
+    expect(status.productionVersion).toBe('v9');
+    expect(status.productionNdcgAt10).toBeUndefined();
+    expect(ofType(moved, 'emitEvent').map((e) => e.reason)).toContain('ProductionChanged');
+    const after = reconcile(applied(withNdcg, moved), { ...w, productionVersion: 'v9', serving: servingAt('v9') });
+    expect(ofType(after, 'emitEvent')).toEqual([]);
+  });
+
+  it('follows and gates a trainer run started by hand, once idle, and records its decision', () => {
+    const { model, w } = settled();
+    const manual = { name: 'manual-1', createdAt: later(60_000) };
+    const adopted = reconcile(model, { ...w, adoptableRun: manual });
+    expect(ofType(adopted, 'train')).toEqual([]);
+    const following = applied(model, adopted);
+    expect(following.status?.training).toMatchObject({
+      runName: 'manual-1',
+      trigger: 'manual',
+      startedAt: manual.createdAt,
+    });
+    expect(ofType(adopted, 'emitEvent')[0]).toMatchObject({ reason: 'TrainingAdopted' });
+    const gating = reconcile(following, { ...w, run: succeeded('manual-1', 'v2') });
+    expect(ofType(gating, 'evaluateGate')[0]).toMatchObject({
+      runName: 'manual-1',
+      candidateVersion: 'v2',
+      productionVersion: 'v1',
+    });
+    const decision = decide(score('v2', 0.35), score('v1', 0.3));
+    const decided = reconcile(applied(following, gating), {
+      ...w,
+      run: succeeded('manual-1', 'v2', { phase: 'Decided', decision }),
+    });
+    expect(ofType(decided, 'promote')[0]).toMatchObject({ version: 'v2', previousVersion: 'v1' });
+    // While a run is busy, a run started by hand waits.
+    const busy = reconcile(applied(following, gating), {
+      ...w,
+      run: { name: 'manual-1', phase: 'Running' },
+      adoptableRun: { name: 'manual-2', createdAt: later(90_000) },
+    });
+    expect(applied(applied(following, gating), busy).status?.training?.runName).toBe('manual-1');
+    expect(ofType(busy, 'emitEvent')).toEqual([]);
   });
 });
 

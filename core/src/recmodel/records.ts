@@ -76,6 +76,7 @@ export function describeTrigger(training: TrainingRunStatus): string {
     spec: `spec generation ${training.generation} changed the training inputs`,
     annotation: `asked for by the ${RETRAIN_ANNOTATION} annotation`,
     schedule: 'scheduled retrain',
+    manual: 'started by hand from the retrain CronJob',
   }[training.trigger];
   return `${why}${attempt}`;
 }

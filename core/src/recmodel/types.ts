@@ -274,7 +274,7 @@ const HistoryEntrySchema = z
   })
   .strict();
 
-const TRIGGERS = ['initial', 'spec', 'annotation', 'schedule'] as const;
+const TRIGGERS = ['initial', 'spec', 'annotation', 'schedule', 'manual'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 /** The training run the reconciler launched last. */

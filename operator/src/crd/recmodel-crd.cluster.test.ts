@@ -109,6 +109,8 @@ describe.skipIf(!binaries)('the RecModel CRD on a real kube-apiserver', () => {
       frontend: { running: true },
       scheduledSlot: '2026-11-29T03:00:00.000Z',
       reportSlot: '2026-11-29T06:00:00.000Z',
+      schedules: { retrain: 'current', report: 'current' },
+      adoptableRun: null,
     };
     const model = parseRecModelOrThrow(stored);
     const started = reconcile(model, world);

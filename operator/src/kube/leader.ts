@@ -49,6 +49,26 @@ export class LeaderElector {
     clearTimeout(this.#timer);
   }
 
+  /**
+   * Stops renewing and, if this process holds the Lease, gives it up at once (client-go's ReleaseOnCancel: no
+   * holder, a one-second duration), so a standby takes over without waiting out the lease duration.
+   */
+  async release(): Promise<void> {
+    this.stop();
+    if (!this.#leading) return;
+    this.#leading = false;
+    const { namespace, leaseName, identity } = this.options;
+    try {
+      const lease = await this.#api.readNamespacedLease({ name: leaseName, namespace });
+      if (lease.spec?.holderIdentity !== identity) return;
+      lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new V1MicroTime() };
+      await this.#api.replaceNamespacedLease({ name: leaseName, namespace, body: lease });
+    } catch (error) {
+      // Not releasing only delays the next leader until the Lease expires.
+      if (statusOf(error) !== 409 && statusOf(error) !== 404) throw error;
+    }
+  }
+
   #schedule(onLost: () => void): void {
     this.#timer = setTimeout(async () => {
       if (this.#stopped) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RECMODEL_GROUP } from '@recsys/core/recmodel/types';
 
 /** Labels every object the operator owns carries, so one label selector finds them all. */
@@ -18,8 +19,17 @@ export const servingName = (recModel: string) => `${recModel.slice(0, 55)}-servi
 export const frontendName = (recModel: string) => `${recModel.slice(0, 54)}-frontend`;
 export const retrainCronJobName = (recModel: string) => `${recModel.slice(0, 44)}-retrain`;
 export const reportCronJobName = (recModel: string) => `${recModel.slice(0, 45)}-report`;
-/** A Job name is a pod label value too: at most 63 characters, deterministic for one run. */
-export const gateJobName = (runName: string) => `${runName.slice(0, 58).replace(/-+$/, '')}-gate`;
+/** The Production a gate Job compares its run's candidate with (empty for the first model). */
+export const GATED_AGAINST_ANNOTATION = `${RECMODEL_GROUP}/gated-against`;
 
-/** Where a run's results live on the artifact volume: `<store>/<model>/runs/<job name>/`. */
-export const runDir = (store: string, model: string, jobName: string) => `${store}/${model}/runs/${jobName}`;
+/**
+ * A gate Job per run and Production it compares against (a Job name is a pod label value too: at most 63
+ * characters), so when Production moves before its decision is applied, the gate against the new one is a new Job.
+ */
+export function gateJobName(runName: string, productionVersion: string | null): string {
+  const against = createHash('sha256')
+    .update(productionVersion ?? '')
+    .digest('hex')
+    .slice(0, 6);
+  return `${runName.slice(0, 51).replace(/-+$/, '')}-gate-${against}`;
+}

@@ -1,4 +1,5 @@
 import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
+import { trainingArgs } from '@recsys/core/recmodel/training-args';
 import { describe, expect, it } from 'vitest';
 import { gateJobName, RUN_LABEL, retrainCronJobName, servingName, VERSION_ANNOTATION } from './names.ts';
 import {
@@ -28,7 +29,7 @@ describe('owned objects', () => {
     for (const name of [
       servingName(recModel.metadata.name),
       retrainCronJobName(recModel.metadata.name),
-      gateJobName('r'.repeat(63)),
+      gateJobName('r'.repeat(63), 'v20261129-101010-000-abcdef'),
     ]) {
       expect(name.length).toBeLessThanOrEqual(63);
       expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
@@ -44,16 +45,20 @@ describe('owned objects', () => {
     ]);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
-    const env = Object.fromEntries(
-      containers(job.spec.template)
-        .flatMap((c) => c.env)
-        .map((e: Manifest) => [e.name, e.value ?? e.valueFrom]),
-    );
-    expect(env.RECSYS_DATA).toBe('/artifacts/data/ml-100k');
-    expect(env.RECSYS_FAMILIES).toBe('popularity,itemknn,als,ease_trend');
-    expect(env.RECSYS_DATASET_FLAGS).toBe('--positive-rating 4 --min-user-positives 5 --min-item-positives 10');
-    expect(env.RECSYS_MEMORY_FLAGS).toBe('');
-    expect(env.RECSYS_RUN).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });
+    const [container] = containers(job.spec.template);
+    expect(container?.command).toEqual(['recsys']);
+    // Core's one translation of the spec, as the local runtime runs it too; results keyed by the Job's name.
+    expect(container?.args).toEqual([
+      ...trainingArgs(recModel, {
+        store: '/artifacts/store',
+        workDir: '/artifacts/work',
+        serveLogs: '/artifacts/logs',
+      }),
+      ...['--run', '$(RECSYS_RUN)', '--termination-log', '/dev/termination-log'],
+    ]);
+    expect(container?.env).toEqual([
+      { name: 'RECSYS_RUN', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+    ]);
   });
 
   it('a trainer Job and the retrain schedule download official archives from the configured MovieLens mirror', () => {
@@ -70,20 +75,51 @@ describe('owned objects', () => {
     );
   });
 
-  it("passes a family's own budget, the memory budget and the RecModel's dataset thresholds to recsys train", () => {
+  it("passes spec.dataset (event logs included), a family's own budget, the memory budget and the thresholds to recsys retrain", () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];
-    custom.spec.dataset = { ...custom.spec.dataset, positiveRating: 3.5, minItemPositives: 3, iterative: true };
+    custom.spec.dataset = {
+      ...custom.spec.dataset,
+      positiveRating: 3.5,
+      minItemPositives: 3,
+      iterative: true,
+      eventLogs: '/artifacts/events',
+    };
     custom.spec.models.memoryBudget = '12Gi';
-    const job = trainerJob(custom, config, 'run', 'spec');
-    const env = Object.fromEntries(
-      containers(job.spec.template).flatMap((c) => c.env.map((e: Manifest) => [e.name, e.value])),
+    const args: string[] = containers(trainerJob(custom, config, 'run', 'spec').spec.template)[0]?.args;
+    const flag = (name: string) => args[args.indexOf(name) + 1];
+    expect(args.slice(0, 2)).toEqual(['retrain', '--candidate-only']);
+    expect(flag('--source')).toBe('/artifacts/data/ml-100k');
+    expect(flag('--event-logs')).toBe('/artifacts/events');
+    expect(flag('--models')).toBe('als:12,itemknn');
+    expect([flag('--positive-rating'), flag('--min-user-positives'), flag('--min-item-positives')]).toEqual([
+      '3.5',
+      '5',
+      '3',
+    ]);
+    expect(args).toContain('--iterative');
+    expect(flag('--memory-budget')).toBe('12Gi');
+    expect(trainerJob(recModel, config, 'run', 'spec').spec.template.spec.containers[0].args).not.toContain(
+      '--memory-budget',
     );
-    expect(env.RECSYS_FAMILIES).toBe('als:12,itemknn');
-    expect(env.RECSYS_DATASET_FLAGS).toBe(
-      '--positive-rating 3.5 --min-user-positives 5 --min-item-positives 3 --iterative',
-    );
-    expect(env.RECSYS_MEMORY_FLAGS).toBe('--memory-budget 12Gi');
+    expect(args.join(' ')).not.toMatch(/sed|\|/);
+  });
+
+  it('a gate Job is a dry run against one Production, with the policy inline and the result under the run', () => {
+    const action = {
+      type: 'evaluateGate' as const,
+      runName: 'movies-g4-abc',
+      candidateVersion: 'v2',
+      productionVersion: 'v1',
+      policy: recModel.spec.promotion,
+    };
+    const job = gateJob(recModel, config, action);
+    expect(job.metadata.name).toBe(gateJobName('movies-g4-abc', 'v1'));
+    expect(gateJobName('movies-g4-abc', 'v2')).not.toBe(job.metadata.name);
+    const args: string[] = containers(job.spec.template)[0]?.args;
+    expect(args.slice(0, 2)).toEqual(['promote', '--dry-run']);
+    expect(JSON.parse(args[args.indexOf('--policy-json') + 1])).toEqual(recModel.spec.promotion);
+    expect(args[args.indexOf('--run') + 1]).toBe('movies-g4-abc');
   });
 
   it('every pod runs non-root on a read-only root filesystem and writes only to its volumes', () => {
@@ -111,7 +147,13 @@ describe('owned objects', () => {
     withReport.spec.report = { ...withReport.spec.report, schedule: '0 6 * * *' };
     const pods = [
       trainerJob(recModel, config, 'run', 'spec').spec.template,
-      gateJob(recModel, config, 'run', 'v1', recModel.spec.promotion).spec.template,
+      gateJob(recModel, config, {
+        type: 'evaluateGate',
+        runName: 'run',
+        candidateVersion: 'v2',
+        productionVersion: 'v1',
+        policy: recModel.spec.promotion,
+      }).spec.template,
       servingDeployment(recModel, config, 'v1', recModel.spec.serving).spec.template,
       frontendDeployment(recModel, 4321, 'site:1', 1).spec.template,
       retrainCronJob(recModel, config, '0 3 * * *').spec.jobTemplate.spec.template,

@@ -1,7 +1,9 @@
-import type { PromotionPolicy } from '@recsys/core/promotion/policy';
+import type { Action } from '@recsys/core/recmodel/reconcile';
+import { type TrainingPlaces, trainingArgs } from '@recsys/core/recmodel/training-args';
 import { RECMODEL_API_VERSION, RECMODEL_KIND, type RecModel, type ServingSpec } from '@recsys/core/recmodel/types';
 import {
   frontendName,
+  GATED_AGAINST_ANNOTATION,
   gateJobName,
   MANAGED_BY,
   MANAGED_BY_LABEL,
@@ -98,50 +100,29 @@ function volumeMounts(config: WorkloadConfig): Manifest[] {
   ];
 }
 
-/**
- * The trainer's script: train, write the `--json` result to the run's directory on the artifact volume (atomic
- * rename), and leave only the version line in the termination message, which Kubernetes caps at 4 KiB.
- * Paths come from the environment so the same script runs in a pod and in a test playing the kubelet.
- */
-export const TRAIN_SCRIPT = [
-  'set -eu',
-  'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
-  'mkdir -p "$out"',
-  'recsys train --data "$RECSYS_DATA" --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --models "$RECSYS_FAMILIES" --budget "$RECSYS_BUDGET" --min-coverage "$RECSYS_MIN_COVERAGE" $RECSYS_DATASET_FLAGS $RECSYS_MEMORY_FLAGS --json > "$out/train.json.partial"',
-  'mv "$out/train.json.partial" "$out/train.json"',
-  'sed -n \'s/^{"version":"\\([^"]*\\)".*"best":"\\([^"]*\\)".*/version=\\1 best=\\2/p\' "$out/train.json" > "$RECSYS_TERMINATION_LOG"',
-].join('\n');
+/** Where training reads and writes on the artifact volume, as core's one translation of the spec names them. */
+export function trainingPlacesIn(config: WorkloadConfig): TrainingPlaces {
+  return { store: storeIn(config), workDir: `${config.artifactMount}/work`, serveLogs: logsIn(config) };
+}
 
-/** The gate's script: `recsys promote` under the RecModel's policy; the decision lands beside the run's result. */
-export const GATE_SCRIPT = [
-  'set -eu',
-  'out="$RECSYS_STORE/$RECSYS_MODEL/runs/$RECSYS_RUN"',
-  'mkdir -p "$out"',
-  'printf \'%s\' "$RECSYS_POLICY" > "$RECSYS_SCRATCH/policy.json"',
-  'recsys promote --store "$RECSYS_STORE" --model "$RECSYS_MODEL" --version "$RECSYS_CANDIDATE" --policy "$RECSYS_SCRATCH/policy.json" --json > "$out/gate.json.partial"',
-  'mv "$out/gate.json.partial" "$out/gate.json"',
-  'sed -n \'s/^{"verdict":"\\([a-z]*\\)".*/verdict=\\1/p\' "$out/gate.json" > "$RECSYS_TERMINATION_LOG"',
-].join('\n');
+/** Kubernetes' termination message file: each step writes one line there (its outcome, or its error). */
+const TERMINATION_LOG = '/dev/termination-log';
 
-function jobPodEnv(recModel: RecModel, config: WorkloadConfig): Manifest[] {
+function jobPodEnv(): Manifest[] {
+  // The Job's own name keys a training run's results, so a Job the CronJob created writes where the operator looks.
   return [
-    { name: 'RECSYS_STORE', value: storeIn(config) },
-    { name: 'RECSYS_MODEL', value: recModel.metadata.name },
-    { name: 'RECSYS_SCRATCH', value: '/tmp' },
-    { name: 'RECSYS_TERMINATION_LOG', value: '/dev/termination-log' },
-    // The Job's own name keys its results, so a Job the CronJob created writes where the operator will look.
     { name: 'RECSYS_RUN', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
   ];
 }
 
 /**
  * A run's Job: one try (`backoffLimit: 0`, the operator decides what a failure means), kept a week, one container
- * running `script` in the trainer image with the run's environment and the artifact volume.
+ * running `recsys` with the step's arguments in the trainer image, with the artifact volume.
  */
 function runJobSpec(
   config: WorkloadConfig,
   podLabels: Record<string, string>,
-  container: { name: string; script: string; env: Manifest[]; requests: { cpu: string; memory: string } },
+  container: { name: string; args: string[]; env: Manifest[]; requests: { cpu: string; memory: string } },
 ): Manifest {
   return {
     backoffLimit: 0,
@@ -157,7 +138,8 @@ function runJobSpec(
           {
             name: container.name,
             image: config.trainerImage,
-            command: ['sh', '-c', container.script],
+            command: ['recsys'],
+            args: container.args,
             env: container.env,
             resources: { requests: container.requests, limits: jobLimits(container.requests.memory) },
             terminationMessagePolicy: 'File',
@@ -170,48 +152,21 @@ function runJobSpec(
   };
 }
 
+/** The trainer's container runs core's one translation of the spec, recording its result under the Job's name. */
 function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: Record<string, string>): Manifest {
-  const { spec } = recModel;
   return runJobSpec(config, podLabels, {
     name: 'trainer',
-    script: TRAIN_SCRIPT,
+    args: [
+      ...trainingArgs(recModel, trainingPlacesIn(config)),
+      ...['--run', '$(RECSYS_RUN)', '--termination-log', TERMINATION_LOG],
+    ],
     env: [
-      ...jobPodEnv(recModel, config),
-      { name: 'RECSYS_DATA', value: spec.dataset.source },
-      // family or family:budget (`recsys train --models`).
-      {
-        name: 'RECSYS_FAMILIES',
-        value: spec.models.families.map((f) => (f.budget ? `${f.name}:${f.budget}` : f.name)).join(','),
-      },
-      // Numbers and a flag the RecModel schema has validated, expanded unquoted into the train command.
-      { name: 'RECSYS_DATASET_FLAGS', value: datasetFlags(spec.dataset) },
-      { name: 'RECSYS_BUDGET', value: String(spec.models.budget) },
-      { name: 'RECSYS_MIN_COVERAGE', value: String(spec.selection.minCoverage) },
+      ...jobPodEnv(),
       // An official archive name as the source is downloaded from here (a mirror for clusters without internet).
       ...(config.movieLensBaseUrl ? [{ name: 'RECSYS_MOVIELENS_BASE_URL', value: config.movieLensBaseUrl }] : []),
-      // A quantity the schema has validated, or nothing: recsys train then takes half the container's memory limit.
-      {
-        name: 'RECSYS_MEMORY_FLAGS',
-        value: spec.models.memoryBudget ? `--memory-budget ${spec.models.memoryBudget}` : '',
-      },
-      // recsys train reads the MLflow server from here; embedded tracking keeps the runs in the store.
-      ...(spec.tracking.backend === 'mlflow' && spec.tracking.uri
-        ? [{ name: 'RECSYS_TRACKING_URI', value: spec.tracking.uri }]
-        : []),
     ],
     requests: { cpu: '1', memory: '1Gi' },
   });
-}
-
-/** `spec.dataset`'s thresholds as `recsys train` flags. */
-export function datasetFlags(dataset: RecModel['spec']['dataset']): string {
-  const flags = [
-    `--positive-rating ${dataset.positiveRating}`,
-    `--min-user-positives ${dataset.minUserPositives}`,
-    `--min-item-positives ${dataset.minItemPositives}`,
-  ];
-  if (dataset.iterative) flags.push('--iterative');
-  return flags.join(' ');
 }
 
 /** The trainer Job of one run: its name is the run's deterministic name, so creating it twice is a no-op. */
@@ -228,28 +183,28 @@ export function trainerJob(recModel: RecModel, config: WorkloadConfig, runName: 
   };
 }
 
-/** The gate Job of one run: scores the candidate against Production under the RecModel's policy. */
-export function gateJob(
-  recModel: RecModel,
-  config: WorkloadConfig,
-  runName: string,
-  candidateVersion: string,
-  policy: PromotionPolicy,
-): Manifest {
-  const name = gateJobName(runName);
-  const runLabels = labels(recModel, 'gate', { [RUN_LABEL]: runName });
+/**
+ * The gate Job of one run against one Production: a dry run (`recsys promote --dry-run`) that records its decision
+ * in the run's directory; the operator applies it. Named by both, so a gate against a newer Production is a new Job.
+ */
+export function gateJob(recModel: RecModel, config: WorkloadConfig, action: Action<'evaluateGate'>): Manifest {
+  const name = gateJobName(action.runName, action.productionVersion);
+  const runLabels = labels(recModel, 'gate', { [RUN_LABEL]: action.runName });
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: metadata(recModel, name, 'gate', { [RUN_LABEL]: runName }),
+    metadata: {
+      ...metadata(recModel, name, 'gate', { [RUN_LABEL]: action.runName }),
+      annotations: { [GATED_AGAINST_ANNOTATION]: action.productionVersion ?? '' },
+    },
     spec: runJobSpec(config, runLabels, {
       name: 'gate',
-      script: GATE_SCRIPT,
-      env: [
-        ...jobPodEnv(recModel, config),
-        { name: 'RECSYS_CANDIDATE', value: candidateVersion },
-        { name: 'RECSYS_POLICY', value: JSON.stringify(policy) },
+      args: [
+        ...['promote', '--dry-run', '--store', storeIn(config), '--model', recModel.metadata.name],
+        ...['--version', action.candidateVersion, '--policy-json', JSON.stringify(action.policy)],
+        ...['--run', action.runName, '--termination-log', TERMINATION_LOG],
       ],
+      env: [],
       requests: { cpu: '500m', memory: '512Mi' },
     }),
   };
@@ -468,4 +423,16 @@ export function reportCronJob(recModel: RecModel, config: WorkloadConfig): Manif
       },
     },
   };
+}
+
+/** True when every field the operator sets in `desired` has the same value in `existing` (defaults aside). */
+export function sameSpec(desired: unknown, existing: unknown): boolean {
+  if (desired === null || typeof desired !== 'object') return desired === existing;
+  if (existing === null || typeof existing !== 'object') return false;
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(existing) && desired.length === existing.length && desired.every((d, i) => sameSpec(d, existing[i]))
+    );
+  }
+  return Object.entries(desired).every(([k, v]) => sameSpec(v, (existing as Record<string, unknown>)[k]));
 }

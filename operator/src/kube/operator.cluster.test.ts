@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -57,6 +57,13 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     return response.status === 200 ? (JSON.parse(response.body) as Manifest) : undefined;
   };
   const events = async () => (await get(`/api/v1/namespaces/${namespace}/events`)).items as Manifest[];
+  const askForRetrain = async (value: string) => {
+    const annotated = await server.kubectl([
+      ...['annotate', '--overwrite', '-n', namespace],
+      ...['recmodel/movies', `recsys.dev/retrain=${value}`],
+    ]);
+    expect(annotated.code, annotated.stderr).toBe(0);
+  };
 
   function startOperator(env: string[] = []): ManagedProcess {
     operators += 1;
@@ -98,7 +105,8 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     volume = path.join(work, 'volume');
     mkdirSync(path.join(volume, 'data'), { recursive: true });
     shimBin = recsysShim(work);
-    const raw = path.join(work, 'raw');
+    // The raw ratings on the volume: a trainer Job ingests, merges and prepares them (recsys retrain).
+    const raw = path.join(volume, 'data/synth');
     execFileSync(
       process.execPath,
       [
@@ -118,11 +126,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       ],
       { stdio: 'ignore' },
     );
-    execFileSync(
-      process.execPath,
-      [cli, 'data', 'prepare', '--source', raw, '--out', path.join(volume, 'data/synth')],
-      { stdio: 'ignore' },
-    );
+
     server = await startTestApiServer({ auditLog: true, binaries });
   });
 
@@ -181,10 +185,10 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect(await trainJobs()).toHaveLength(1);
     // A standby never acts while the leader renews the Lease.
     const standby = startOperator();
+    await waitFor(async () => expect(readFileSync(standby.logFile, 'utf8')).toContain('waiting for the lease'));
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     await standby.stop();
     const standbyLog = readFileSync(standby.logFile, 'utf8');
-    expect(standbyLog).toContain('waiting for the lease');
     expect(standbyLog).not.toContain('leading');
     const lease = await get(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/recsys-operator`);
     expect(lease.spec.holderIdentity).toBe(`operator-${operators - 1}`);
@@ -198,8 +202,8 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     const message = await complete(runName);
     expect(message).toMatch(/^version=v\S+ best=\w+\n?$/);
     const version = /version=(\S+)/.exec(message)?.[1];
-    await waitFor(async () => expect(await job(gateJobName(runName))).toBeDefined());
-    await complete(gateJobName(runName));
+    await waitFor(async () => expect(await job(gateJobName(runName, null))).toBeDefined());
+    await complete(gateJobName(runName, null));
     await waitFor(async () => expect((await recModel()).status?.productionVersion).toBe(version));
     const deployment = await waitFor(async () => {
       const d = await get(`/apis/apps/v1/namespaces/${namespace}/deployments/${servingName('movies')}`);
@@ -235,8 +239,8 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       return training.runName as string;
     });
     await complete(runName);
-    await waitFor(async () => expect(await job(gateJobName(runName))).toBeDefined());
-    await complete(gateJobName(runName));
+    await waitFor(async () => expect(await job(gateJobName(runName, production))).toBeDefined());
+    await complete(gateJobName(runName, production));
     const retained = await waitFor(async () => {
       const event = (await events()).find((e) => e.reason === 'Retained');
       expect(event).toBeDefined();
@@ -261,9 +265,10 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       expect(training.generation).toBe(3);
       return training.runName as string;
     });
+    const before = (await recModel()).status.productionVersion as string;
     await complete(specRun);
-    await waitFor(async () => expect(await job(gateJobName(specRun))).toBeDefined());
-    await complete(gateJobName(specRun));
+    await waitFor(async () => expect(await job(gateJobName(specRun, before))).toBeDefined());
+    await complete(gateJobName(specRun, before));
     const promoted = await waitFor(async () => {
       const last = (await recModel()).status.history.at(-1);
       expect(last.runName).toBe(specRun);
@@ -300,28 +305,42 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     };
     const createdJob = await server.request('POST', `/apis/batch/v1/namespaces/${namespace}/jobs`, { body: fired });
     expect(createdJob.status, createdJob.body).toBe(201);
-    const before = (await trainJobs()).length;
+    const jobsBefore = (await trainJobs()).length;
     await waitFor(async () => expect((await recModel()).status.training.trigger).toBe('schedule'));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await trainJobs()).toHaveLength(before);
+    expect(await trainJobs()).toHaveLength(jobsBefore);
     await complete(fired.metadata.name);
     const scheduledRun = (await recModel()).status.training.runName as string;
-    await waitFor(async () => expect(await job(gateJobName(scheduledRun))).toBeDefined());
-    await complete(gateJobName(scheduledRun));
+    await waitFor(async () => expect(await job(gateJobName(scheduledRun, promoted))).toBeDefined());
+    await complete(gateJobName(scheduledRun, promoted));
     await waitFor(async () => expect((await recModel()).status.history.at(-1).runName).toBe(scheduledRun));
+  });
+
+  it('gates a retrain started by hand from the CronJob (kubectl create job --from=cronjob/…)', async () => {
+    const started = await server.kubectl([
+      'create',
+      'job',
+      '-n',
+      namespace,
+      `--from=cronjob/${retrainCronJobName('movies')}`,
+      'movies-by-hand',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    await waitFor(async () => {
+      const training = (await recModel()).status.training;
+      expect(training).toMatchObject({ runName: 'movies-by-hand', trigger: 'manual' });
+    });
+    const production = (await recModel()).status.productionVersion as string;
+    await complete('movies-by-hand');
+    await waitFor(async () => expect(await job(gateJobName('movies-by-hand', production))).toBeDefined());
+    await complete(gateJobName('movies-by-hand', production));
+    await waitFor(async () => expect((await recModel()).status.history.at(-1).runName).toBe('movies-by-hand'));
+    expect((await events()).some((e) => e.reason === 'TrainingAdopted')).toBe(true);
   });
 
   it('a retrain annotation starts one run; its failure is a Warning Event and a Degraded condition, Production kept', async () => {
     const production = (await recModel()).status.productionVersion as string;
-    const annotated = await server.kubectl([
-      'annotate',
-      '--overwrite',
-      '-n',
-      namespace,
-      'recmodel/movies',
-      'recsys.dev/retrain=2026-11-29T23:00',
-    ]);
-    expect(annotated.code, annotated.stderr).toBe(0);
+    await askForRetrain('2026-11-29T23:00');
     const runName = await waitFor(async () => {
       const training = (await recModel()).status.training;
       expect(training.trigger).toBe('annotation');
@@ -338,6 +357,34 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect(failed?.type).toBe('Warning');
     expect(failed?.message).toContain('BackoffLimitExceeded');
     expect((await recModel()).status.productionVersion).toBe(production);
+  });
+
+  it("puts the trainer's own error in the Degraded condition, not only the Job's BackoffLimitExceeded", async () => {
+    await askForRetrain('2026-11-30T08:00');
+    const runName = await waitFor(async () => {
+      const status = (await recModel()).status;
+      expect(status.lastRetrainRequest).toBe('2026-11-30T08:00');
+      return status.training.runName as string;
+    });
+    // The data goes missing under the run: the pod fails, as a real trainer would.
+    const data = path.join(volume, 'data/synth');
+    renameSync(data, `${data}.away`);
+    try {
+      const pod = await runJobPod((await job(runName)) as Manifest, { mountPath, volumeDir: volume, shimBin });
+      expect(pod.code).not.toBe(0);
+      expect(pod.terminationMessage).toMatch(/^TrainingFailed: /);
+    } finally {
+      renameSync(`${data}.away`, data);
+    }
+    await finishJob(server, namespace, runName, false);
+    const degraded = await waitFor(async () => {
+      const status = (await recModel()).status;
+      expect(status.lastFailure?.runName).toBe(runName);
+      return status.conditions.find((c: Manifest) => c.type === 'Degraded');
+    });
+    expect(degraded.message).toContain('TrainingFailed');
+    expect(degraded.message).toContain('data/synth: source directory does not exist');
+    expect(degraded.message).not.toContain('BackoffLimitExceeded');
   });
 
   it('runs the site while spec.frontend.enabled, pointed at the serving Service, and scales it to zero when not', async () => {
@@ -404,13 +451,113 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       ),
     );
     expect(granted.filter((permission) => !used.has(permission))).toEqual([]);
-    // Level-triggered but not chatty: one serving Deployment patch per promotion that changed the version (two),
-    // and one site Deployment patch per frontend toggle (two).
+    // Level-triggered but not chatty: one serving Deployment patch per promotion that changed the version (three:
+    // a spec run, a scheduled run and a run started by hand), and one site Deployment patch per frontend toggle (two).
     const patches = (resource: string) => mine.filter((e) => e.verb === 'patch' && e.objectRef?.resource === resource);
     const deploymentPatches = (name: string) => patches('deployments').filter((e) => e.objectRef?.name === name);
-    expect(deploymentPatches(servingName('movies'))).toHaveLength(2);
+    expect(deploymentPatches(servingName('movies'))).toHaveLength(3);
     expect(deploymentPatches(frontendName('movies'))).toHaveLength(2);
-    expect(patches('deployments')).toHaveLength(4);
+    expect(patches('deployments')).toHaveLength(5);
     expect(patches('cronjobs').length).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses a gate decision whose Production moved before it was applied, gates again, and never promotes the worse candidate', async () => {
+    // A RecModel of its own: popularity first, then itemknn (better than popularity, worse than als on this data).
+    const race = (families: string[]) => {
+      const value = JSON.parse(recModelYaml({ families, minRelativeImprovement: 0, schedule: '0 3 * * *' }));
+      value.metadata.name = 'race';
+      delete value.spec.schedule;
+      value.spec.promotion = { minRelativeImprovement: 0, maxSecondaryRegression: 1, constraints: [] };
+      value.spec.report = { enabled: false };
+      value.spec.frontend = { enabled: false };
+      return JSON.stringify(value);
+    };
+    const raceModel = () => get(`/apis/recsys.dev/v1alpha1/namespaces/${namespace}/recmodels/race`);
+    // The operator pauses between a decision and its compare-and-set while this file exists.
+    const pause = path.join(work, 'pause-apply');
+    await operator?.stop();
+    operator = startOperator(['RECSYS_PAUSE_AT=operator:apply', `RECSYS_PAUSE_FILE=${pause}`]);
+    expect((await server.kubectl(['apply', '-f', '-'], { input: race(['popularity']) })).code).toBe(0);
+    const appeared = (name: string) => waitFor(async () => expect(await job(name), `Job ${name}`).toBeDefined());
+    const first = await waitFor(async () => {
+      const training = (await raceModel()).status?.training;
+      expect(training?.runName).toBeDefined();
+      return training.runName as string;
+    });
+    await complete(first);
+    await appeared(gateJobName(first, null));
+    await complete(gateJobName(first, null));
+    const v1 = await waitFor(async () => {
+      const production = (await raceModel()).status?.productionVersion;
+      expect(production).toBeDefined();
+      return production as string;
+    });
+
+    // B: the operator's run; its gate decides "promote B over v1", and the operator stops right before applying it.
+    writeFileSync(pause, '');
+    expect((await server.kubectl(['apply', '-f', '-'], { input: race(['itemknn']) })).code).toBe(0);
+    const runB = await waitFor(async () => {
+      const training = (await raceModel()).status.training;
+      expect(training?.trigger).toBe('spec');
+      return training.runName as string;
+    });
+    const b = /version=(\S+)/.exec(await complete(runB))?.[1] as string;
+    await appeared(gateJobName(runB, v1));
+    expect(await complete(gateJobName(runB, v1))).toBe('verdict=promote\n');
+    await waitFor(async () => expect(existsSync(`${pause}.reached`)).toBe(true));
+
+    // A: another process trains als on the same data and promotes it (its own compare-and-set against v1).
+    const store = path.join(volume, 'store');
+    const trainA = execFileSync(
+      process.execPath,
+      [
+        cli,
+        'retrain',
+        '--candidate-only',
+        '--json',
+        '--source',
+        path.join(volume, 'data/synth'),
+        '--store',
+        store,
+      ].concat(['--work-dir', path.join(volume, 'work'), '--model', 'race', '--models', 'als', '--budget', '2']),
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const a = JSON.parse(trainA).version as string;
+    const policy = JSON.stringify({ minRelativeImprovement: 0, maxSecondaryRegression: 1, constraints: [] });
+    const promoteA = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [cli, 'promote', '--store', store, '--model', 'race', '--version', a].concat([
+          '--policy-json',
+          policy,
+          '--json',
+        ]),
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      ),
+    );
+    expect(promoteA).toMatchObject({ verdict: 'promote', production_version: v1, applied: true });
+
+    // B's decision was taken against v1: refused, and B is gated again, now against A.
+    rmSync(pause);
+    await appeared(gateJobName(runB, a));
+    expect(await complete(gateJobName(runB, a))).toBe('verdict=retain\n');
+    const last = await waitFor(async () => {
+      const status = (await raceModel()).status;
+      expect(status.history.at(-1)?.runName).toBe(runB);
+      return status;
+    });
+    expect(last.history.at(-1)).toMatchObject({ version: b, verdict: 'retain', comparedWith: a });
+    expect(last.productionVersion).toBe(a);
+    expect(readFileSync(operator.logFile, 'utf8')).toMatch(
+      new RegExp(`Production moved to ${a} after the gate scored ${b} against ${v1}`),
+    );
+    const stages = execFileSync(process.execPath, [cli, 'models', 'list', '--store', store, '--json'], {
+      encoding: 'utf8',
+    });
+    const { versions } = JSON.parse(stages) as { versions: { version: string; stage: string }[] };
+    expect(versions.find((v) => v.version === b)?.stage).toBe('Archived');
+    expect(versions.find((v) => v.version === a)?.stage).toBe('Production');
+    const deployment = await get(`/apis/apps/v1/namespaces/${namespace}/deployments/${servingName('race')}`);
+    expect(deployment.spec.template.spec.containers[0].args).toContain(`--version=${a}`);
   });
 });

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
 import { kubeBinaries } from '../testing/kube-binaries.ts';
 import { writeKubeconfig } from '../testing/kubeconfig.ts';
+import { testOperatorOptions } from '../testing/operator-options.ts';
 import { installRecModelCrd } from '../testing/recmodel-crd.ts';
 import { type StallProxy, startStallProxy } from '../testing/stall-proxy.ts';
-import { RecModelOperator } from './controller.ts';
+import { RecModelOperator } from './manager.ts';
 
 const binaries = kubeBinaries();
 const namespace = 'stall';
@@ -48,12 +49,7 @@ describe.skipIf(!binaries)('operator watchdog', () => {
       writeKubeconfig(path.join(work, 'kubeconfig'), proxy.url, server.caCert, 'admin', server.adminToken),
     );
     operator = new RecModelOperator(kubeConfig, {
-      namespace,
-      artifactRoot: work,
-      artifactMount: '/artifacts',
-      artifactClaim: 'artifacts',
-      trainerImage: 'trainer:test',
-      leaseDurationSeconds: 30,
+      ...testOperatorOptions(namespace, work),
       watchStallMs: 3_000,
       resyncMs: 600_000,
     });

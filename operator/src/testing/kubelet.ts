@@ -25,9 +25,10 @@ export interface PodRun {
 }
 
 /**
- * Plays the kubelet for a Job's only container: runs its `sh -c` script locally with the container's env, the
- * artifact volume's mount path mapped to a local directory and RECSYS_RUN set from the Job's name (the
- * downward API's job-name label), then reads back the termination message.
+ * Plays the kubelet for a Job's only container: runs its command and args locally with the container's env, the
+ * artifact volume's mount path mapped to a local directory (in env values and args), the downward API's job-name
+ * label resolved to the Job's name, `$(VAR)` references in args expanded as Kubernetes does, and the termination
+ * message file in a scratch directory; then reads that message back.
  */
 export function runJobPod(
   job: Manifest,
@@ -36,26 +37,26 @@ export function runJobPod(
   const container = job.spec.template.spec.containers[0];
   const scratch = mkdtempSync(path.join(options.volumeDir, '..', 'pod-'));
   const terminationLog = path.join(scratch, 'termination-log');
+  const local = (value: string) =>
+    value === '/dev/termination-log'
+      ? terminationLog
+      : value.startsWith(options.mountPath)
+        ? options.volumeDir + value.slice(options.mountPath.length)
+        : value;
   const env: Record<string, string> = {
     PATH: `${options.shimBin}:${process.env.PATH}`,
     HOME: scratch,
+    TMPDIR: scratch,
   };
   for (const variable of container.env ?? []) {
-    if (typeof variable.value === 'string') {
-      env[variable.name] = variable.value.startsWith(options.mountPath)
-        ? options.volumeDir + variable.value.slice(options.mountPath.length)
-        : variable.value;
-    }
+    if (typeof variable.value === 'string') env[variable.name] = local(variable.value);
+    else if (variable.valueFrom?.fieldRef?.fieldPath === "metadata.labels['batch.kubernetes.io/job-name']")
+      env[variable.name] = job.metadata.name;
   }
-  env.RECSYS_RUN = job.metadata.name;
-  env.RECSYS_SCRATCH = scratch;
-  env.RECSYS_TERMINATION_LOG = terminationLog;
-  const [shell, flag, script] = container.command as string[];
+  const expand = (arg: string) => local(arg.replace(/\$\(([A-Z_][A-Z0-9_]*)\)/g, (ref, name) => env[name] ?? ref));
+  const [command, ...rest] = [...(container.command as string[]), ...((container.args as string[] | undefined) ?? [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(shell as string, [flag as string, script as string], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(command as string, rest.map(expand), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);

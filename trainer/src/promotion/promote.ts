@@ -1,11 +1,14 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pausePoint } from '@recsys/core/bundle/crash';
+import type { Bundle } from '@recsys/core/bundle/reader';
 import { decidePromotion, type PromotionDecision } from '@recsys/core/promotion/gate';
 import { DEFAULT_POLICY, type PromotionPolicy } from '@recsys/core/promotion/policy';
+import type { ApplyOutcome } from '@recsys/core/recmodel/effects';
 import { readPrepared } from '../data/prepared.ts';
-import { Registry } from '../registry/registry.ts';
-import { trackerForStore } from '../tracking/for-store.ts';
+import { type DecisionOutcome, Registry } from '../registry/registry.ts';
+import { TRACKING_URI_ENV, trackerForStore } from '../tracking/for-store.ts';
 import type { Tracker } from '../tracking/tracker.ts';
 import { candidateContender, openVersion, productionContender } from './contender.ts';
 import { type GateEvaluation, scoreGate } from './score.ts';
@@ -20,6 +23,8 @@ export interface PromoteOptions {
   dryRun?: boolean;
   /** Mirrors the stage moves; by default the store's tracker (embedded, or MLflow when RECSYS_TRACKING_URI is set). */
   tracker?: Tracker;
+  /** Says when the gate runs again because Production moved. */
+  onProgress?: (message: string) => void;
 }
 
 export interface PromoteResult {
@@ -32,122 +37,116 @@ export interface PromoteResult {
 }
 
 /**
- * `recsys promote`: scores the candidate (train-only fit) and Production on the gate window, applies the
- * policy, and — unless dry-run — moves stages (None → Staging → Production, or Archived when retained),
- * records the decision, and rewrites the Production pointer serving follows.
+ * `recsys promote`: the gate's dry run (candidate and Production scored on the gate window, the policy applied),
+ * then — unless dry-run — the decision applied with a compare-and-set on Production. A decision whose Production
+ * moved meanwhile (another promotion landed between scoring and applying) is refused and the candidate is gated
+ * again against the new Production, so a slower, worse candidate never replaces a better one.
  */
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  for (let attempt = 1; ; attempt++) {
+    const { decision, evaluation } = await gate(options);
+    if (options.dryRun) return { decision, evaluation, applied: false, tracking_error: null };
+    await pausePoint('promote:decided');
+    const result = await applyDecision({ ...options, decision });
+    if (result.outcome === 'applied')
+      return { decision, evaluation, applied: true, tracking_error: result.tracking_error };
+    if (result.outcome === 'already-applied') return { decision, evaluation, applied: false, tracking_error: null };
+    if (attempt >= MAX_GATE_ATTEMPTS) {
+      throw new Error(
+        `Production of ${options.modelName} kept moving while ${options.version} was gated (${attempt} attempts, now ${result.production_version}); run recsys promote again`,
+      );
+    }
+    options.onProgress?.(
+      `Production moved to ${result.production_version ?? 'none'} while ${options.version} was gated against ${decision.production_version ?? 'none'}; gating it again`,
+    );
+  }
+}
+
+/** Regating after a refused compare-and-set: enough for any realistic burst of concurrent promotions. */
+const MAX_GATE_ATTEMPTS = 5;
+
+/** The gate's dry run: scores the candidate (train-only fit) and Production on the gate window and decides. */
+export async function gate(
+  options: PromoteOptions,
+): Promise<{ decision: PromotionDecision; evaluation: GateEvaluation }> {
   const policy = options.policy ?? DEFAULT_POLICY;
   const registry = Registry.open(options.store);
+  let current: string | null;
   try {
-    const record = registry.get(options.modelName, options.version);
-    if (!record) {
+    if (!registry.get(options.modelName, options.version)) {
       throw new Error(
         `${options.modelName} has no registered version "${options.version}" in ${options.store}; \`recsys models list\` shows them`,
       );
     }
-    const candidateBundle = await openVersion(options.store, options.modelName, options.version);
-    const candidate = candidateContender(candidateBundle);
-    const dataDir = options.data ?? String(candidateBundle.manifest.extra.dataset_dir ?? '');
-    if (!dataDir || !existsSync(dataDir)) {
-      throw new Error(
-        `the gate needs the prepared dataset ${options.version} was trained on (${dataDir || 'not recorded'}); pass --data <dir>`,
-      );
-    }
-    const data = readPrepared(dataDir);
-    if (data.manifest.fingerprint !== candidateBundle.manifest.dataset.fingerprint) {
-      throw new Error(
-        `--data ${dataDir} is not the dataset ${options.version} was trained on (fingerprint ${data.manifest.fingerprint.slice(0, 12)}… vs ${candidateBundle.manifest.dataset.fingerprint.slice(0, 12)}…)`,
-      );
-    }
-
-    const current = registry.production(options.modelName);
-    let decision: PromotionDecision;
-    let evaluation: GateEvaluation | null = null;
-    if (!current || current.version === options.version) {
-      // No Production to compare with: the decision still records the candidate's numbers on the window.
-      evaluation = scoreGate(data, candidate, candidate);
-      decision = decidePromotion(policy, evaluation.candidate, null, evaluation.window);
-    } else {
-      const production = productionContender(
-        await openVersion(options.store, options.modelName, current.version),
-        candidate.fitCutoff,
-      );
-      evaluation = scoreGate(data, candidate, production);
-      decision = decidePromotion(policy, evaluation.candidate, evaluation.production, evaluation.window);
-    }
-
-    if (options.dryRun) return { decision, evaluation, applied: false, tracking_error: null };
-    const tracking_error = await recordAndMove(registry, options, decision);
-    return { decision, evaluation, applied: true, tracking_error };
+    current = registry.production(options.modelName)?.version ?? null;
   } finally {
     registry.close();
   }
+  const candidateBundle = await openVersion(options.store, options.modelName, options.version);
+  const candidate = candidateContender(candidateBundle);
+  const data = readPrepared(gateDataDir(options, candidateBundle));
+  if (data.manifest.fingerprint !== candidateBundle.manifest.dataset.fingerprint) {
+    throw new Error(
+      `--data ${options.data} is not the dataset ${options.version} was trained on (fingerprint ${data.manifest.fingerprint.slice(0, 12)}… vs ${candidateBundle.manifest.dataset.fingerprint.slice(0, 12)}…)`,
+    );
+  }
+  if (!current || current === options.version) {
+    // No Production to compare with: the decision still records the candidate's numbers on the window.
+    const evaluation = scoreGate(data, candidate, candidate);
+    return { decision: decidePromotion(policy, evaluation.candidate, null, evaluation.window), evaluation };
+  }
+  const production = productionContender(
+    await openVersion(options.store, options.modelName, current),
+    candidate.fitCutoff,
+  );
+  const evaluation = scoreGate(data, candidate, production);
+  return {
+    decision: decidePromotion(policy, evaluation.candidate, evaluation.production, evaluation.window),
+    evaluation,
+  };
+}
+
+function gateDataDir(options: PromoteOptions, candidate: Bundle): string {
+  const dataDir = options.data ?? String(candidate.manifest.extra.dataset_dir ?? '');
+  if (!dataDir || !existsSync(dataDir)) {
+    throw new Error(
+      `the gate needs the prepared dataset ${options.version} was trained on (${dataDir || 'not recorded'}); pass --data <dir>`,
+    );
+  }
+  return dataDir;
 }
 
 export interface ApplyDecisionOptions {
   store: string;
   modelName: string;
-  /** A decision `promote({ dryRun: true })` computed earlier (the local runtime's gate step). */
+  /** A decision the gate's dry run computed earlier. */
   decision: PromotionDecision;
   tracker?: Tracker;
+  /** The MLflow server the decision is mirrored to, when no tracker is given (default: RECSYS_TRACKING_URI). */
+  trackingUri?: string;
 }
 
-export type ApplyDecisionResult =
-  | { outcome: 'applied'; tracking_error: string | null }
-  /** The candidate already left None/Staging: this decision (or another) was applied before. */
-  | { outcome: 'already-applied' }
-  /** Production moved since the gate scored it; the gate must run again against the new Production. */
-  | { outcome: 'stale'; production_version: string | null };
-
 /**
- * Applies a precomputed gate decision: the same records and stage moves as `promote`, provided Production is
- * still the version the gate compared with. Idempotent, so a runtime may carry it out again after a crash.
+ * Applies a gate's decision through the registry's compare-and-set (`Registry.applyDecision`), then mirrors it to
+ * the tracker. Idempotent, so a runtime may carry it out again after a crash.
  */
-export async function applyDecision(options: ApplyDecisionOptions): Promise<ApplyDecisionResult> {
+export async function applyDecision(options: ApplyDecisionOptions): Promise<ApplyOutcome> {
   const { decision } = options;
   const registry = Registry.open(options.store);
+  let outcome: DecisionOutcome;
   try {
-    const record = registry.get(options.modelName, decision.candidate_version);
-    if (!record) {
-      throw new Error(
-        `${options.modelName} has no registered version "${decision.candidate_version}" in ${options.store}; the decision cannot be applied`,
-      );
-    }
-    if (record.stage !== 'None' && record.stage !== 'Staging') return { outcome: 'already-applied' };
-    const current = registry.production(options.modelName)?.version ?? null;
-    if (current !== decision.production_version && current !== decision.candidate_version)
-      return { outcome: 'stale', production_version: current };
-    const tracking_error = await recordAndMove(
-      registry,
-      {
-        store: options.store,
-        modelName: options.modelName,
-        version: decision.candidate_version,
-        tracker: options.tracker,
-      },
-      decision,
-    );
-    return { outcome: 'applied', tracking_error };
+    outcome = registry.applyDecision(options.modelName, decision);
   } finally {
     registry.close();
   }
-}
-
-/** None → Staging → Production | Archived with the decision recorded, mirrored to the tracker. */
-async function recordAndMove(
-  registry: Registry,
-  options: Pick<PromoteOptions, 'store' | 'modelName' | 'version' | 'tracker'>,
-  decision: PromotionDecision,
-): Promise<string | null> {
+  if (outcome.outcome !== 'applied') return outcome;
+  const tracker =
+    options.tracker ?? trackerForStore(options.store, options.trackingUri ?? process.env[TRACKING_URI_ENV]);
   const finalStage = decision.verdict === 'promote' ? 'Production' : 'Archived';
-  registry.transition(options.modelName, options.version, 'Staging', 'candidate under the promotion gate');
-  registry.recordDecision(options.modelName, decision);
-  registry.transition(options.modelName, options.version, finalStage, decision.summary);
-  const tracker = options.tracker ?? trackerForStore(options.store);
-  return mirrorDecision(tracker, options.modelName, decision, finalStage).finally(() =>
+  const tracking_error = await mirrorDecision(tracker, options.modelName, decision, finalStage).finally(() =>
     options.tracker ? undefined : tracker.close(),
   );
+  return { outcome: 'applied', tracking_error };
 }
 
 /**

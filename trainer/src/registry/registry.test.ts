@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Manifest } from '@recsys/core/bundle/manifest';
+import type { PromotionDecision } from '@recsys/core/promotion/gate';
 import { productionPointerPath, readProductionPointer } from '@recsys/core/registry/pointer';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,28 @@ function manifest(version: string, ndcg: number): Manifest {
     created_at: new Date().toISOString(),
     parent_version: null,
     extra: {},
+  };
+}
+
+function decisionFor(version: string, production: string | null, verdict: 'promote' | 'retain'): PromotionDecision {
+  return {
+    verdict,
+    summary: `${verdict} ${version}`,
+    candidate_version: version,
+    production_version: production,
+    metrics: [
+      {
+        name: 'ndcg@10',
+        candidate: 0.2,
+        production: 0.1,
+        relative_change: 1,
+        rule: 'relative change >= 1%',
+        passed: true,
+      },
+    ],
+    ci: null,
+    gate_window: { from: '1998-03-01T00:00:00Z', to: '1998-04-01T00:00:00Z', interactions: 10, users: 3 },
+    failed_rules: [],
   };
 }
 
@@ -57,9 +80,31 @@ describe('registry', () => {
     registry.register(manifest('v1', 0.15));
     expect(registry.get('movies', 'v1')!.metrics.validation['ndcg@10']).toBe(0.15);
     expect(() => registry.transition('movies', 'v9', 'Production', 'x')).toThrow(/no version "v9".*recsys models list/);
-    const decision = { verdict: 'promote', summary: 'first', metrics: [] } as never;
+    const decision = decisionFor('v1', null, 'promote');
     registry.recordDecision('movies', decision);
     expect(registry.decisions('movies').map((d) => d.decision)).toEqual([decision]);
+    expect(() => registry.recordDecision('movies', { verdict: 'promote', summary: 'first' } as never)).toThrow();
+    registry.close();
+  });
+
+  it('applies a decision only while Production is the one it was taken against (compare-and-set)', () => {
+    const registry = openRegistry();
+    for (const v of ['v1', 'v2', 'v3']) registry.register(manifest(v, 0.1));
+    registry.transition('movies', 'v1', 'Production', 'first');
+    // v2 and v3 were both gated against v1; v3 lands first.
+    expect(registry.applyDecision('movies', decisionFor('v3', 'v1', 'promote'))).toEqual({ outcome: 'applied' });
+    expect(registry.applyDecision('movies', decisionFor('v2', 'v1', 'promote'))).toEqual({
+      outcome: 'stale',
+      production_version: 'v3',
+    });
+    expect(registry.production('movies')?.version).toBe('v3');
+    expect(registry.get('movies', 'v2')?.stage).toBe('None');
+    expect(readProductionPointer(registry.store, 'movies')).toBe('v3');
+    // Applying the same decision again moves nothing.
+    expect(registry.applyDecision('movies', decisionFor('v3', 'v1', 'promote'))).toEqual({
+      outcome: 'already-applied',
+    });
+    expect(registry.decisions('movies').map((d) => d.decision.candidate_version)).toEqual(['v3']);
     registry.close();
   });
 

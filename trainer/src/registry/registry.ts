@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '@recsys/core/bundle/manifest';
-import type { PromotionDecision } from '@recsys/core/promotion/gate';
+import { type PromotionDecision, PromotionDecisionSchema } from '@recsys/core/promotion/gate';
 import { readProductionPointer, writeProductionPointer } from '@recsys/core/registry/pointer';
 import Database from 'better-sqlite3';
 
@@ -21,6 +21,13 @@ export interface VersionRecord {
   params: Record<string, unknown>;
   stage_changed_at: string;
 }
+
+export type DecisionOutcome =
+  | { outcome: 'applied' }
+  /** The candidate already left None/Staging: this decision (or another) was applied before. */
+  | { outcome: 'already-applied' }
+  /** Production moved since the gate scored it; the gate must run again against the new Production. */
+  | { outcome: 'stale'; production_version: string | null };
 
 export interface DecisionRecord {
   id: number;
@@ -141,30 +148,67 @@ export class Registry {
    */
   transition(modelName: string, version: string, to: Stage, reason: string): VersionRecord {
     const now = new Date().toISOString();
-    const move = this.#db.transaction(() => {
-      const current = this.get(modelName, version);
-      if (!current) {
-        throw new Error(
-          `registry: ${modelName} has no version "${version}"; \`recsys models list\` shows the registered ones`,
-        );
-      }
-      if (to === 'Production') {
-        const previous = this.production(modelName);
-        if (previous && previous.version !== version)
-          this.#setStage(previous, 'Archived', `replaced by ${version}`, now);
-      }
-      if (current.stage !== to) this.#setStage(current, to, reason, now);
-    });
-    move();
+    this.#db.transaction(() => this.#moveStage(modelName, version, to, reason, now))();
     if (to === 'Production') writeProductionPointer(this.store, modelName, version);
     return this.get(modelName, version)!;
+  }
+
+  /** Within a transaction: the move, archiving the Production a promotion replaces (at most one per model). */
+  #moveStage(modelName: string, version: string, to: Stage, reason: string, now: string): void {
+    const current = this.get(modelName, version);
+    if (!current) {
+      throw new Error(
+        `registry: ${modelName} has no version "${version}"; \`recsys models list\` shows the registered ones`,
+      );
+    }
+    if (to === 'Production') {
+      const previous = this.production(modelName);
+      if (previous && previous.version !== version) this.#setStage(previous, 'Archived', `replaced by ${version}`, now);
+    }
+    if (current.stage !== to) this.#setStage(current, to, reason, now);
+  }
+
+  /**
+   * Applies a gate's decision as one compare-and-set: only while Production is still the version the gate compared
+   * with (or already the candidate), the candidate moves None → Staging → Production | Archived and the decision is
+   * recorded, in a single write transaction, so two processes applying decisions at once cannot both win.
+   */
+  applyDecision(modelName: string, decision: PromotionDecision): DecisionOutcome {
+    const version = decision.candidate_version;
+    const now = new Date().toISOString();
+    const apply = this.#db.transaction((): DecisionOutcome => {
+      const record = this.get(modelName, version);
+      if (!record) {
+        throw new Error(
+          `${modelName} has no registered version "${version}" in ${this.store}; the decision cannot be applied`,
+        );
+      }
+      if (record.stage !== 'None' && record.stage !== 'Staging') return { outcome: 'already-applied' };
+      const production = this.production(modelName)?.version ?? null;
+      if (production !== decision.production_version && production !== version)
+        return { outcome: 'stale', production_version: production };
+      this.#moveStage(modelName, version, 'Staging', 'candidate under the promotion gate', now);
+      this.recordDecision(modelName, decision);
+      this.#moveStage(
+        modelName,
+        version,
+        decision.verdict === 'promote' ? 'Production' : 'Archived',
+        decision.summary,
+        now,
+      );
+      return { outcome: 'applied' };
+    });
+    const outcome = apply.immediate();
+    if (outcome.outcome === 'applied' && decision.verdict === 'promote')
+      writeProductionPointer(this.store, modelName, version);
+    return outcome;
   }
 
   recordDecision(modelName: string, decision: PromotionDecision): DecisionRecord {
     const decidedAt = new Date().toISOString();
     const { lastInsertRowid } = this.#db
       .prepare('INSERT INTO decisions (model_name, decided_at, decision) VALUES (?, ?, ?)')
-      .run(modelName, decidedAt, JSON.stringify(decision));
+      .run(modelName, decidedAt, JSON.stringify(PromotionDecisionSchema.parse(decision)));
     return { id: Number(lastInsertRowid), model_name: modelName, decided_at: decidedAt, decision };
   }
 
@@ -172,7 +216,15 @@ export class Registry {
     const rows = this.#db
       .prepare('SELECT id, model_name, decided_at, decision FROM decisions WHERE model_name = ? ORDER BY id')
       .all(modelName) as { id: number; model_name: string; decided_at: string; decision: string }[];
-    return rows.map((r) => ({ ...r, decision: JSON.parse(r.decision) as PromotionDecision }));
+    return rows.map((r) => {
+      const parsed = PromotionDecisionSchema.safeParse(JSON.parse(r.decision));
+      if (!parsed.success) {
+        throw new Error(
+          `registry: decision ${r.id} of ${modelName} in ${this.store} is not a promotion decision (${parsed.error.issues[0]?.message})`,
+        );
+      }
+      return { ...r, decision: parsed.data };
+    });
   }
 
   /**

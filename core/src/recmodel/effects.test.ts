@@ -1,8 +1,8 @@
-import type { PromotionDecision } from '@recsys/core/promotion/gate';
-import { DEFAULT_POLICY } from '@recsys/core/promotion/policy';
-import type { ReconcileAction } from '@recsys/core/recmodel/reconcile';
 import { describe, expect, it } from 'vitest';
-import { executeActions, type RuntimeEffects } from './executor.ts';
+import type { PromotionDecision } from '../promotion/gate.ts';
+import { DEFAULT_POLICY } from '../promotion/policy.ts';
+import { type ApplyOutcome, ConflictError, carryOut, type RecModelEffects } from './effects.ts';
+import type { ReconcileAction } from './reconcile.ts';
 
 const decision = (verdict: 'promote' | 'retain'): PromotionDecision => ({
   verdict,
@@ -16,29 +16,26 @@ const decision = (verdict: 'promote' | 'retain'): PromotionDecision => ({
 });
 
 /** Effects that record every call; runs and gates exist when their names are listed. */
-function fakeEffects(world: { runs?: string[]; gates?: string[]; apply?: 'applied' | 'already-applied' | 'stale' }) {
+function fakeEffects(world: { runs?: string[]; gates?: string[]; apply?: ApplyOutcome }) {
   const calls: string[] = [];
-  const effects: RuntimeEffects = {
+  const effects: RecModelEffects = {
     runExists: (run) => world.runs?.includes(run) ?? false,
-    startTraining: (run, trigger) => calls.push(`train ${run} ${trigger}`),
-    gateStartedOrDone: (run) => world.gates?.includes(run) ?? false,
-    startGate: (run, version) => calls.push(`gate ${run} ${version}`),
+    startTraining: async (action) => void calls.push(`train ${action.runName} ${action.trigger}`),
+    gateStartedOrDone: (action) => world.gates?.includes(action.runName) ?? false,
+    startGate: async (action) => void calls.push(`gate ${action.runName} ${action.candidateVersion}`),
     applyDecision: async (d) => {
       calls.push(`apply ${d.verdict} ${d.candidate_version}`);
-      return world.apply ?? 'applied';
+      return world.apply ?? { outcome: 'applied', tracking_error: null };
     },
-    discardGate: (run) => calls.push(`discard ${run}`),
-    ensureServing: (port) => calls.push(`serve ${port}`),
-    stopServing: async () => {
-      calls.push('stop serving');
-    },
-    ensureFrontend: (port) => calls.push(`site ${port}`),
-    stopFrontend: async () => {
-      calls.push('stop site');
-    },
-    writeReport: (slot) => calls.push(`report ${slot}`),
-    writeStatus: (status) => calls.push(`status ${status.productionVersion ?? '-'}`),
-    log: (line) => calls.push(`log ${line}`),
+    discardGate: async (run) => void calls.push(`discard ${run}`),
+    rollServing: async (action) => void calls.push(`serve ${action.version} x${action.replicas}`),
+    runFrontend: async (action) => void calls.push(`site ${action.port}`),
+    stopFrontend: async () => void calls.push('stop site'),
+    schedule: async (action) => void calls.push(`schedule ${action.job} ${action.schedule}`),
+    writeReport: async (action) => void calls.push(`report ${action.slot}`),
+    writeStatus: async (status) => void calls.push(`status ${status.productionVersion ?? '-'}`),
+    emitEvent: async (action) => void calls.push(`event ${action.eventType} ${action.reason}`),
+    log: (line) => void calls.push(`log ${line}`),
   };
   return { effects, calls };
 }
@@ -52,7 +49,7 @@ const roll: ReconcileAction = {
   resources: undefined,
 };
 
-describe('carrying out reconcile actions locally', () => {
+describe('carrying out reconcile actions through the effects port (both runtimes)', () => {
   it('starts a run only when no run of that name exists', async () => {
     const train: ReconcileAction = {
       type: 'train',
@@ -62,10 +59,10 @@ describe('carrying out reconcile actions locally', () => {
       attempt: 1,
     };
     const fresh = fakeEffects({});
-    await executeActions([train], fresh.effects);
+    await carryOut([train], fresh.effects);
     expect(fresh.calls).toEqual(['train m-g1-abc initial']);
     const existing = fakeEffects({ runs: ['m-g1-abc'] });
-    await executeActions([train], existing.effects);
+    await carryOut([train], existing.effects);
     expect(existing.calls).toEqual([]);
   });
 
@@ -78,16 +75,16 @@ describe('carrying out reconcile actions locally', () => {
       policy: DEFAULT_POLICY,
     };
     const first = fakeEffects({});
-    await executeActions([gate], first.effects);
+    await carryOut([gate], first.effects);
     expect(first.calls).toEqual(['gate r1 v2']);
     const again = fakeEffects({ gates: ['r1'] });
-    await executeActions([gate], again.effects);
+    await carryOut([gate], again.effects);
     expect(again.calls).toEqual([]);
   });
 
-  it('applies a promote, then rolls serving, writes the status and logs the event, in that order', async () => {
+  it('applies a promote, then rolls serving, writes the status and emits the event, in that order', async () => {
     const { effects, calls } = fakeEffects({});
-    const error = await executeActions(
+    const error = await carryOut(
       [
         { type: 'promote', runName: 'r1', version: 'v2', previousVersion: 'v1', decision: decision('promote') },
         roll,
@@ -97,31 +94,25 @@ describe('carrying out reconcile actions locally', () => {
       effects,
     );
     expect(error).toBeNull();
-    expect(calls).toEqual([
-      'apply promote v2',
-      'log promoted v2',
-      'serve 8000',
-      'status v2',
-      'log Promoted: promote v2',
-    ]);
+    expect(calls).toEqual(['apply promote v2', 'log promoted v2', 'serve v2 x1', 'status v2', 'event Normal Promoted']);
   });
 
   it('discards a gate scored against a Production that has moved, and writes no status for it', async () => {
-    const { effects, calls } = fakeEffects({ apply: 'stale' });
-    const error = await executeActions(
+    const { effects, calls } = fakeEffects({ apply: { outcome: 'stale', production_version: 'v3' } });
+    const error = await carryOut(
       [
         { type: 'retain', runName: 'r1', version: 'v2', decision: decision('retain') },
         { type: 'updateStatus', status: { conditions: [], history: [] } },
       ],
       effects,
     );
-    expect(error?.message).toMatch(/Production moved after the gate scored v2 against v1/);
+    expect(error?.message).toMatch(/Production moved to v3 after the gate scored v2 against v1/);
     expect(calls.filter((c) => !c.startsWith('log'))).toEqual(['apply retain v2', 'discard r1']);
   });
 
   it('carries a decision out again after a crash without moving anything twice', async () => {
-    const { effects, calls } = fakeEffects({ apply: 'already-applied' });
-    const error = await executeActions(
+    const { effects, calls } = fakeEffects({ apply: { outcome: 'already-applied' } });
+    const error = await carryOut(
       [{ type: 'promote', runName: 'r1', version: 'v2', previousVersion: null, decision: decision('promote') }],
       effects,
     );
@@ -129,12 +120,12 @@ describe('carrying out reconcile actions locally', () => {
     expect(calls).toEqual(['apply promote v2']);
   });
 
-  it('stops at the first failing action and says which', async () => {
+  it('stops at the first failing action and says which; a conflict stops it quietly', async () => {
     const { effects, calls } = fakeEffects({});
-    effects.ensureServing = () => {
+    effects.rollServing = async () => {
       throw new Error('port 8000 is taken');
     };
-    const error = await executeActions(
+    const error = await carryOut(
       [
         roll,
         { type: 'runFrontend', port: 4321, image: 'x' },
@@ -144,23 +135,36 @@ describe('carrying out reconcile actions locally', () => {
     );
     expect(error?.message).toBe('port 8000 is taken');
     expect(calls).toEqual(['log could not rollServing: port 8000 is taken; retrying on the next reconcile']);
+
+    const quiet = fakeEffects({});
+    quiet.effects.writeStatus = async () => {
+      throw new ConflictError('the object has been modified');
+    };
+    const conflict = await carryOut([{ type: 'updateStatus', status: { conditions: [], history: [] } }], quiet.effects);
+    expect(conflict).toBeInstanceOf(ConflictError);
+    expect(quiet.calls).toEqual([]);
   });
 
-  it('stops serving when the spec scales it to zero, and the site when it is disabled', async () => {
+  it('hands scale-to-zero, the site, the schedules and the report slot to the runtime', async () => {
     const { effects, calls } = fakeEffects({});
-    await executeActions([{ ...roll, replicas: 0 } as ReconcileAction, { type: 'stopFrontend' }], effects);
-    expect(calls).toEqual(['stop serving', 'stop site']);
-  });
-
-  it('writes a report for its slot and logs warnings as warnings', async () => {
-    const { effects, calls } = fakeEffects({});
-    await executeActions(
+    await carryOut(
       [
+        { ...roll, replicas: 0 } as ReconcileAction,
+        { type: 'stopFrontend' },
+        { type: 'schedule', job: 'retrain', schedule: '0 3 * * *' },
+        { type: 'schedule', job: 'report', schedule: null },
         { type: 'writeReport', slot: '2026-11-29T06:00:00.000Z', since: '24h', format: 'markdown' },
         { type: 'emitEvent', eventType: 'Warning', reason: 'Retained', message: 'kept v1' },
       ],
       effects,
     );
-    expect(calls).toEqual(['report 2026-11-29T06:00:00.000Z', 'log warning: Retained: kept v1']);
+    expect(calls).toEqual([
+      'serve v2 x0',
+      'stop site',
+      'schedule retrain 0 3 * * *',
+      'schedule report null',
+      'report 2026-11-29T06:00:00.000Z',
+      'event Warning Retained',
+    ]);
   });
 });

@@ -1,0 +1,74 @@
+import type { RecModel } from './types.ts';
+
+/** Where a runtime keeps what training reads and writes (local: under --var; cluster: on the artifact volume). */
+export interface TrainingPlaces {
+  store: string;
+  /** Scratch space for merged sources and prepared datasets. */
+  workDir: string;
+  /** Where serving writes its event logs: what a retrain ingests unless spec.dataset.eventLogs names another. */
+  serveLogs: string;
+}
+
+/** A retrain as a RecModel describes it: the inputs of `recsys retrain`, named as the trainer names them. */
+export interface TrainingRequest {
+  source: string;
+  eventLogs: string;
+  store: string;
+  workDir: string;
+  model: string;
+  families: { name: string; budget?: number }[];
+  budget: number;
+  /** A Kubernetes quantity (e.g. 2Gi) bounding one fit's model arrays; the process's own limit decides when absent. */
+  memoryBudget?: string;
+  minCoverage: number;
+  thresholds: { positiveRating: number; minUserPositives: number; minItemPositives: number; iterative: boolean };
+  trackingUri?: string;
+}
+
+/** The one translation of a RecModel spec into a retrain; `trainingArgs` renders it for a process. */
+export function trainingRequest(recModel: RecModel, places: TrainingPlaces): TrainingRequest {
+  const { dataset, models, selection, tracking } = recModel.spec;
+  return {
+    source: dataset.source,
+    eventLogs: dataset.eventLogs ?? places.serveLogs,
+    store: places.store,
+    workDir: places.workDir,
+    model: recModel.metadata.name,
+    families: models.families,
+    budget: models.budget,
+    memoryBudget: models.memoryBudget,
+    minCoverage: selection.minCoverage,
+    thresholds: {
+      positiveRating: dataset.positiveRating,
+      minUserPositives: dataset.minUserPositives,
+      minItemPositives: dataset.minItemPositives,
+      iterative: dataset.iterative,
+    },
+    trackingUri: tracking.backend === 'mlflow' ? tracking.uri : undefined,
+  };
+}
+
+/**
+ * The `recsys` arguments of a training run: a retrain that ingests, merges, prepares, searches and registers a
+ * candidate, leaving the gate to the runtime. Both runtimes run exactly these (a child process locally, the trainer
+ * Job's container in a cluster), adding `--run <name>` so the result lands in the run's directory.
+ */
+export function trainingArgs(recModel: RecModel, places: TrainingPlaces): string[] {
+  const request = trainingRequest(recModel, places);
+  const { thresholds } = request;
+  const args = [
+    'retrain',
+    '--candidate-only',
+    ...['--source', request.source, '--event-logs', request.eventLogs],
+    ...['--store', request.store, '--work-dir', request.workDir, '--model', request.model],
+    ...['--models', request.families.map((f) => (f.budget === undefined ? f.name : `${f.name}:${f.budget}`)).join(',')],
+    ...['--budget', String(request.budget), '--min-coverage', String(request.minCoverage)],
+    ...['--positive-rating', String(thresholds.positiveRating)],
+    ...['--min-user-positives', String(thresholds.minUserPositives)],
+    ...['--min-item-positives', String(thresholds.minItemPositives)],
+  ];
+  if (thresholds.iterative) args.push('--iterative');
+  if (request.memoryBudget) args.push('--memory-budget', request.memoryBudget);
+  if (request.trackingUri) args.push('--tracking-uri', request.trackingUri);
+  return args;
+}
