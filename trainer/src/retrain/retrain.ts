@@ -96,6 +96,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     modelName: options.modelName,
     version: candidate.version,
     policy: options.policy,
+    onProgress: say,
   });
   say(decision.summary);
   crashPoint('retrain:decided');
