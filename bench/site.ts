@@ -5,7 +5,7 @@
  * times; the median is reported. The site is the production build (`astro build`, then its standalone server).
  * Then Lighthouse (desktop preset, the same Chromium) scores each page's performance and accessibility, median of
  * `--repeats` runs.
- * Targets: load event and first list <= 1000 ms on every page (the statement allows 2 s); Lighthouse performance >= 90
+ * Targets: load event and first list <= 1000 ms on every page (the statement allows 2 s); Lighthouse performance >= 95
  * and accessibility >= 95 on every page.
  * Usage: node bench/site.ts [--json] [--repeats N] [--no-build] [--no-lighthouse]
  */
@@ -18,7 +18,7 @@ import { type LighthouseScores, lighthouseScores } from '../frontend-astro/test/
 import { buildSite, startSite } from '../frontend-astro/test/site-fixture.ts';
 
 const TARGET_MS = 1000;
-const LIGHTHOUSE_TARGET = { performance: 90, accessibility: 95 };
+const LIGHTHOUSE_TARGET = { performance: 95, accessibility: 95 };
 const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
@@ -56,13 +56,14 @@ const firstListProbe = (selector: string) => `
     observer.observe(document, { childList: true, subtree: true });
   })();`;
 
-async function measurePage(browser: Browser, url: string, listSelector: string): Promise<PageLoad> {
+/** `listSelector` null: a page with no list (not found), measured to its load event only. */
+async function measurePage(browser: Browser, url: string, listSelector: string | null): Promise<PageLoad> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const page = await context.newPage();
-    await page.addInitScript(firstListProbe(listSelector));
+    if (listSelector) await page.addInitScript(firstListProbe(listSelector));
     await page.goto(url, { waitUntil: 'load' });
-    await page.waitForSelector(listSelector, { timeout: 10_000 }).catch(() => undefined);
+    if (listSelector) await page.waitForSelector(listSelector, { timeout: 10_000 }).catch(() => undefined);
     return (await page.evaluate(`(() => {
       const nav = performance.getEntriesByType('navigation')[0];
       const scripts = performance.getEntriesByType('resource').filter((r) => r.initiatorType === 'script' || /\\.m?js($|\\?)/.test(r.name));
@@ -89,13 +90,19 @@ const api = await startSyntheticApi(temp.dir);
 if (!args['no-build']) buildSite();
 const site = await startSite(api.url);
 const browser = await launchChromium();
-const pages = [
+const pages: { page: string; path: string; list: string | null }[] = [
   { page: 'For you', path: `/?user=${api.data.userIds[0]}`, list: '[data-testid="movie-list"] li' },
+  { page: 'Your picks', path: '/', list: '[data-testid="movie-list"] li' },
   { page: 'Discover', path: '/discover', list: '[data-testid="candidates"] li' },
   { page: 'Popular', path: '/popular?window=trending&genre=Drama', list: '[data-testid="movie-list"] li' },
   { page: 'Movie', path: `/movies/${api.data.movieIds[0]}`, list: '[data-testid="movie-list"] li' },
+  { page: 'No movie', path: '/movies/99999', list: null },
+  { page: 'Not found', path: '/no/such/page', list: null },
 ];
 const rows: PageRow[] = [];
+/** Pages with a list; the others are the not-found answers (404). */
+const listed = (r: PageRow) => pages.find((p) => p.path === r.path)?.list !== null;
+
 let failed = false;
 try {
   // One unmeasured pass warms the site's server and the API (first-request compilation, file caches).
@@ -115,7 +122,8 @@ try {
     });
   }
   if (!args['no-lighthouse']) {
-    for (const row of rows) row.lighthouse = await lighthouseScores(site.url + row.path, repeats);
+    // Lighthouse scores no page that answers 404; the browser tier runs axe on those.
+    for (const row of rows.filter(listed)) row.lighthouse = await lighthouseScores(site.url + row.path, repeats);
   }
 } catch (err) {
   console.error(`bench/site: ${(err as Error).message}\nsite server log:\n${site.stderr() || '(empty)'}`);
@@ -129,7 +137,9 @@ try {
 // Lighthouse can leave sockets open after a failure; the figures are printed, so leave explicitly.
 if (failed) process.exit(1);
 
-const fast = rows.every((r) => r.load_ms <= TARGET_MS && r.first_list_ms !== null && r.first_list_ms <= TARGET_MS);
+const fast = rows.every(
+  (r) => r.load_ms <= TARGET_MS && (!listed(r) || (r.first_list_ms !== null && r.first_list_ms <= TARGET_MS)),
+);
 const scored = rows.every(
   (r) =>
     r.lighthouse === null ||
@@ -150,7 +160,9 @@ if (args.json) {
       `${r.page.padEnd(9)} load ${r.load_ms.toFixed(0).padStart(4)} ms  first list ${list.padStart(7)}  JS ${(r.js_bytes / 1024).toFixed(1).padStart(5)} KiB in ${r.js_files} files${lh}  (${r.path})`,
     );
   }
-  console.log(`target: load and first list <= ${TARGET_MS} ms on every page ... ${fast ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `target: load and first list <= ${TARGET_MS} ms on every page (load only where there is no list) ... ${fast ? 'PASS' : 'FAIL'}`,
+  );
   if (!args['no-lighthouse']) {
     console.log(
       `target: Lighthouse performance >= ${LIGHTHOUSE_TARGET.performance} and accessibility >= ${LIGHTHOUSE_TARGET.accessibility} on every page ... ${scored ? 'PASS' : 'FAIL'}`,

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The newcomer path, tested: a fresh clone of the committed HEAD, an empty HOME, and the README's start
-# command (`make start`) until the API's /health is ready and the site answers 200; then it is stopped.
-# Prints "1 passed, 0 failed" or "0 passed, 1 failed" for the tier summary.
+# command (`make start`) until the API's /health is ready and the site answers 200, having printed the README's
+# URL block; then it is stopped. Then the first run without data, twice in the same clone: `make start
+# ML100K=/nonexistent`, and no ../shared with the download failing: each must exit 2 by itself within 2 minutes,
+# naming what is missing and what to pass, and print no URL.
+# Prints "N passed, M failed" for the tier summary.
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/recsys-newcomer-XXXXXX)"
@@ -41,9 +44,55 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
   fi
   if answers "http://127.0.0.1:$api_port/health" && answers "http://127.0.0.1:$site_port/"; then
     echo "newcomer: /health ready and the site answering after $(( $(date +%s) - started )) s"
-    echo "1 passed, 0 failed"; exit 0
+    up=1
+    break
   fi
   sleep 2
 done
-echo "newcomer: not up within ${NEWCOMER_TIMEOUT:-1200} s; the end of its log:"; tail -20 "$log"
-echo "0 passed, 1 failed"; exit 1
+if [ -z "${up:-}" ]; then
+  echo "newcomer: not up within ${NEWCOMER_TIMEOUT:-1200} s; the end of its log:"; tail -20 "$log"
+  echo "0 passed, 3 failed"; exit 1
+fi
+passed=1
+failed=0
+
+# The README's printed block, with this run's ports, is what make start printed.
+sleep 3
+block="$(awk 'tolower($0) ~ /it prints:$/ { after = 1; next } after && /^```$/ { if (inside) exit; inside = 1; next } inside' "$repo/README.md")"
+block="${block//8000/$api_port}"
+block="${block//4321/$site_port}"
+printed="$(cat "$log")"
+if [ -z "$block" ] || [[ "$printed" != *"$block"* ]]; then
+  echo "newcomer: make start did not print the README's URL block:"; printf '%s\n' "$block"; tail -20 "$log"
+  failed=$((failed + 1))
+fi
+kill -TERM -- "-$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+pid=""
+
+# A first run without data stops by itself, says what is missing and what to pass, and prints no URL.
+no_data() {
+  local name="$1" expect="$2"; shift 2
+  local out="$repo/test-output/newcomer-$name.log" begun rc took
+  begun=$(date +%s)
+  (cd "$work/main" && exec setsid env -u npm_config_nodedir -u RECSYS_CACHE PATH="$machine_path" HOME="$work/home" \
+    API_PORT="$api_port" SITE_PORT="$site_port" timeout -k 5 150 "$@") >"$out" 2>&1
+  rc=$?
+  took=$(( $(date +%s) - begun ))
+  echo "newcomer: $name: exit $rc after $took s; it said:"; sed 's/^/  | /' "$out"
+  if [ "$rc" -ne 2 ] || [ "$took" -gt 120 ] || ! grep -qF -- "$expect" "$out" \
+    || ! grep -qF 'make start ML100K=/path/to/ml-100k' "$out" || ! grep -qF 'u.data' "$out" || ! grep -qF 'u.item' "$out" \
+    || grep -qE "http://127\.0\.0\.1:($api_port|$site_port)" "$out"; then
+    echo "newcomer: $name: expected exit 2 within 120 s, \"$expect\", the ML100K hint with u.data and u.item, and no URL"
+    failed=$((failed + 1))
+  else
+    passed=$((passed + 1))
+  fi
+}
+no_data missing-directory 'no MovieLens data at ML100K=/nonexistent' make start ML100K=/nonexistent
+rm "$work/shared"
+# A host under .invalid never resolves (RFC 2606): the download fails at once, as it does offline.
+no_data no-network 'ml-100k could not be downloaded' env RECSYS_MOVIELENS_BASE_URL=http://movielens.invalid make start
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

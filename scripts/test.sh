@@ -46,7 +46,13 @@ run_tier() {
   case "$1" in
     static) npx tsc -p tsconfig.json && npx tsc -p frontend-astro && npx tsc -p frontend-astro/test && npx biome check . ;;
     # The README's start command in a fresh clone with an empty HOME, until the API and the site answer.
-    newcomer) scripts/newcomer-test.sh && record newcomer 1 0 || { record newcomer 0 1; false; } ;;
+    # Its last line counts its scenarios: "N passed, M failed".
+    newcomer)
+      scripts/newcomer-test.sh | tee test-output/newcomer.txt
+      local rc=${PIPESTATUS[0]} passed failed
+      read -r passed _ failed _ < <(tail -1 test-output/newcomer.txt)
+      record newcomer "${passed:-0}" "${failed:-1}"
+      return "$rc" ;;
     *) npx vitest run --project "$1" --passWithNoTests \
          --reporter=default --reporter=json --outputFile.json="test-output/$1.json" ;;
   esac

@@ -29,6 +29,7 @@ export async function startSyntheticApi(dir: string, options: { port?: number } 
   synthesize({ users: 300, items: 200, interactions: 15_000, seed: 7, out: raw });
   await prepareDataset({ source: raw, out: prepared });
   const data = readPrepared(prepared);
+  asMovieLensSpellsIt(data);
   const store = path.join(dir, 'store');
   const { version } = await writeServingBundle({
     store,
@@ -70,6 +71,30 @@ export async function startSyntheticApi(dir: string, options: { port?: number } 
     },
     start,
   };
+}
+
+/** Titles that end in their article, per language. */
+export const ARTICLES_LAST = ['The', 'La', 'Il', 'Das'];
+/** Pairs of the most popular movies that share a title and year, as 18 titles of MovieLens 100K do. */
+export const DUPLICATED_PAIRS = 5;
+
+/**
+ * The synthetic titles ("The Quiet River 12 (1995)") spelled as MovieLens spells titles: most with the article
+ * last, in four languages ("Quiet River 12, The (1995)", "Quiet River 13, La (1995)"), and the ten most popular
+ * movies as five pairs that share one title and year ("Body Snatchers (1993)" has two ids in MovieLens 100K).
+ */
+function asMovieLensSpellsIt(data: PreparedDataset): void {
+  data.items.forEach((item, i) => {
+    const name = item.title.replace(/^The /, '').replace(/\s*\(\d{4}\)$/, '');
+    const article = ARTICLES_LAST[i % ARTICLES_LAST.length];
+    item.title = item.year === null ? `${name}, ${article}` : `${name}, ${article} (${item.year})`;
+  });
+  const byPopularity = data.items.map((_, i) => i).sort((a, b) => data.popularity.count[b] - data.popularity.count[a]);
+  for (let pair = 0; pair < DUPLICATED_PAIRS; pair++) {
+    const [first, second] = [data.items[byPopularity[2 * pair]], data.items[byPopularity[2 * pair + 1]]];
+    second.title = first.title;
+    second.year = first.year;
+  }
 }
 
 /** Item-item cosine fitted by the trainer's own code on the prepared fit window. */

@@ -98,7 +98,7 @@ describe('rewriting another user’s history', () => {
     expect((await fetch(`${site.url}/`)).headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/);
   });
 
-  it('works in Chromium under its own CSP: the island hydrates and nothing is blocked', async () => {
+  it('works in Chromium under its own CSP: the island hydrates, a like saves, and nothing is blocked', async () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
@@ -108,12 +108,15 @@ describe('rewriting another user’s history', () => {
       });
       await page.goto(`${site.url}/discover`);
       await page.getByLabel('Search titles').fill('the');
-      await page
-        .getByRole('button', { name: /^Pick / })
-        .first()
-        .click();
+      await page.locator('[data-testid="candidates"] button').first().click();
       await page.getByRole('button', { name: 'Find similar movies' }).click();
       await page.getByTestId('because').waitFor();
+      await page
+        .locator('[data-testid="movie-list"] li')
+        .first()
+        .getByRole('button', { name: /^Like / })
+        .click();
+      await page.locator('[data-rate-status]', { hasText: 'Saved: you like' }).waitFor();
       expect(blocked).toEqual([]);
     } finally {
       await browser.close();

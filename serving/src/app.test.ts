@@ -46,6 +46,22 @@ describe('POST /recommend', () => {
     expect(res.headers.get('x-request-id')).toBe(res.body.request_id);
   });
 
+  it('explains each personalised recommendation by the liked movie that core ranks most similar to it', async () => {
+    const userId = synthetic.userIds[3];
+    const res = await post('/recommend', { user_id: userId, k: 8 });
+    const liked = synthetic.model.fitLikes(userId);
+    expect(liked.length).toBeGreaterThan(0);
+    const explained = res.body.recommendations.filter((r: { because_you_liked: unknown }) => r.because_you_liked);
+    expect(explained.length).toBeGreaterThan(0);
+    for (const r of explained) {
+      // The same answer through another path: the first liked movie in core's own similar ranking of the item.
+      const ranked = synthetic.model.similar([r.movie_id], synthetic.movieIds.length, { excludeSeen: true });
+      const nearest = [...ranked.movieIds].find((id) => liked.includes(id));
+      expect(r.because_you_liked.movie_id).toBe(nearest);
+      expect(r.because_you_liked.display_title).toBe(synthetic.model.movie(nearest!)!.display_title);
+    }
+  });
+
   it('falls back to popular movies for a user with nothing, saying why', async () => {
     const res = await post('/recommend', { user_id: 999_999, k: 4, genres: ['Comedy'] });
     expect(res.status).toBe(200);
@@ -53,6 +69,9 @@ describe('POST /recommend', () => {
     expect(res.body.source).toBe('popular');
     expect(res.body.reason).toMatch(/no interactions/);
     expect(res.body.recommendations.every((r: { genres: string[] }) => r.genres.includes('Comedy'))).toBe(true);
+    expect(res.body.recommendations.every((r: { because_you_liked: unknown }) => r.because_you_liked === null)).toBe(
+      true,
+    );
     const expected = synthetic.model.coldStart(4, { genres: ['Comedy'] });
     expect(res.body.recommendations.map((r: { movie_id: number }) => r.movie_id)).toEqual([...expected.movieIds]);
   });
@@ -73,6 +92,11 @@ describe('POST /recommend', () => {
     expect(ids.length).toBe(10);
     expect(ids.filter((id: number) => liked.includes(id))).toEqual([]);
     expect(ids).toEqual([...synthetic.model.recommendFromLiked(liked, 10, {}).movieIds]);
+    const because = res.body.recommendations.map(
+      (r: { because_you_liked: { movie_id: number } | null }) => r.because_you_liked,
+    );
+    expect(because.some((b: unknown) => b !== null)).toBe(true);
+    for (const b of because) if (b) expect(liked).toContain(b.movie_id);
     const popular = [...synthetic.model.popular(10, 'all', {}).movieIds];
     expect(ids).not.toEqual(popular);
   });
@@ -282,7 +306,18 @@ describe('catalogue endpoints', () => {
     expect(found.body.movies.every((m: { title: string }) => m.title.toLowerCase().includes('movie 1'))).toBe(true);
     const one = await get('/movies/30');
     expect(one.status).toBe(200);
-    expect(one.body.movie).toMatchObject({ movie_id: 30, year: 1982, genres: ['Drama'], in_model: true });
+    expect(one.body.movie).toMatchObject({
+      movie_id: 30,
+      title: 'Movie 2, The (1982)',
+      display_title: 'The Movie 2',
+      year: 1982,
+      genres: ['Drama'],
+      in_model: true,
+    });
+    // Either title form finds it.
+    for (const q of ['the%20movie%202', 'movie%202,%20the']) {
+      expect((await get(`/movies?q=${q}`)).body.movies.map((m: { movie_id: number }) => m.movie_id)).toContain(30);
+    }
     const unranked = await get(`/movies/${synthetic.unrankedMovieId}`);
     expect(unranked.body.movie.in_model).toBe(false);
     const missing = await get('/movies/99999');

@@ -32,19 +32,26 @@ describe('serve(): startup, readiness and restarts', () => {
     expect(() => resolveModelName(path.join(temp.dir, 'empty'))).toThrow(/no model bundles/);
   });
 
-  it('with --follow and no Production yet: alive, not ready, then ready once the pointer appears', async () => {
+  it('with --follow and no Production yet: alive, not ready, saying what to run; ready once the pointer appears', async () => {
+    const said: string[] = [];
     const running = await serve({
       store,
       follow: true,
       port: 0,
       pollMs: 50,
       logDir: path.join(temp.dir, 'l1'),
-      ...quiet,
+      say: (line) => said.push(line),
     });
     try {
       expect((await call(running.url, 'GET', '/health')).body.ready).toBe(false);
       expect((await call(running.url, 'GET', '/ready')).status).toBe(503);
-      expect((await call(running.url, 'POST', '/recommend', { user_id: 1 })).status).toBe(503);
+      const waiting = await call(running.url, 'POST', '/recommend', { user_id: 1 });
+      expect(waiting.status).toBe(503);
+      // Waiting alone would not help: the answer names the command, the store and the trained version.
+      const promote = `recsys promote --store ${store} --model movies --version <version> (trained: ${version})`;
+      expect(waiting.body.error.message).toContain(promote);
+      expect(waiting.body.error.message).not.toMatch(/wait until/);
+      expect(said.join('\n')).toContain(promote);
       writeProductionPointer(store, 'movies', version);
       const deadline = Date.now() + 5000;
       while ((await call(running.url, 'GET', '/ready')).status !== 200 && Date.now() < deadline) {

@@ -84,6 +84,21 @@ export function resolveModelName(store: string, given?: string): string {
 }
 
 /**
+ * Why a server following Production has no model yet, and what to run: waiting alone does not help while
+ * nothing is promoted.
+ */
+export function waitingFor(store: string, modelName: string): string {
+  const production = readProductionPointer(store, modelName);
+  if (production) return `loading ${modelName}/${production}, Production in ${store}; retry in a moment`;
+  const trained = listVersions(store, modelName);
+  const versions = trained.length > 0 ? `trained: ${trained.join(', ')}` : 'none trained yet: run recsys train first';
+  return (
+    `model ${modelName} has no Production version in ${store}, so there is nothing to serve yet; promote one with ` +
+    `recsys promote --store ${store} --model ${modelName} --version <version> (${versions}), and this server loads it within seconds`
+  );
+}
+
+/**
  * Everything `recsys serve` runs: logs, metrics, the initial bundle (pinned or Production), the HTTP server, and
  * with `follow` the pointer watcher. Fold-in users from earlier runs come from the event store's snapshot.
  */
@@ -106,6 +121,10 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     throw new Error(
       `model ${modelName} has no Production version in ${options.store}; promote one (recsys promote), pass --version <v> (one of: ${listVersions(options.store, modelName).join(', ') || 'none'}), or --follow to wait for one`,
     );
+  }
+  if (!initial) {
+    slot.explainWaiting(() => waitingFor(options.store, modelName));
+    say(`serving: ${waitingFor(options.store, modelName)}`);
   }
   const logDir = options.logDir ?? path.join(options.store, '..', 'logs');
   mkdirSync(logDir, { recursive: true });

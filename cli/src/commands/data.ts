@@ -1,3 +1,4 @@
+import { sourceFiles } from '@recsys/trainer/data/download';
 import { prepareDataset } from '@recsys/trainer/data/prepare';
 import { synthesize } from '@recsys/trainer/data/synth';
 import type { Command } from 'commander';
@@ -5,11 +6,29 @@ import { nonNegativeInteger, positiveInteger } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
 
-/** `recsys data prepare` and `recsys data synth`. */
+/** `recsys data fetch`, `recsys data prepare` and `recsys data synth`. */
 export function registerData(program: Command): void {
   const data = program
     .command('data')
     .description('Prepare MovieLens for training, or synthesise MovieLens-shaped data with a known hidden model.');
+
+  data
+    .command('fetch')
+    .description(
+      'Make a MovieLens source ready to read: download ml-100k | ml-1m | ml-latest-small into the cache and verify its ' +
+        '.md5 (once), or check that a directory holds a known layout. Prints the layout and the directory.',
+    )
+    .requiredOption('--source <dir|name>', 'a MovieLens directory, or ml-100k | ml-1m | ml-latest-small to download')
+    .option('--json', 'print {layout, dir} as JSON on stdout', false)
+    .action(async (options: { source: string; json: boolean }) => {
+      const progress = progressReporter();
+      const files = await sourceFiles(options.source, {
+        onProgress: (done, total) =>
+          progress.update({ stage: 'download', done, total, detail: `${(done / 1e6).toFixed(1)} MB` }),
+      }).finally(progress.done);
+      const found = { layout: files.layout, dir: files.dir };
+      process.stdout.write(options.json ? `${JSON.stringify(found)}\n` : `${found.layout} in ${found.dir}\n`);
+    });
 
   const prepare = data
     .command('prepare')

@@ -38,12 +38,10 @@ export function registerUp(program: Command): void {
         paths,
         tickMs: flags.tick,
         log,
+        print: (line) => process.stderr.write(`${line}\n`),
       });
-      const { serving, frontend } = first.spec;
-      log(`RecModel ${first.metadata.name} from ${flags.file}; state in ${paths.statusFile}`);
-      log(
-        `API http://127.0.0.1:${serving.port} (docs: /docs)${frontend.enabled ? `, site http://127.0.0.1:${frontend.port}` : ''}; Ctrl-C stops everything`,
-      );
+      // The URLs come once something answers on them (the runtime prints them then), never before.
+      log(`RecModel ${first.metadata.name} from ${flags.file}; state in ${paths.statusFile}; Ctrl-C stops everything`);
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) return;

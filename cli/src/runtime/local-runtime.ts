@@ -18,6 +18,7 @@ import { type ChildExit, ChildProcesses } from './children.ts';
 import { type LocalSecrets, localSecrets } from './local-secrets.ts';
 import { RunDirectory } from './runs.ts';
 import { type LocalPaths, trainingPlaces } from './spec-options.ts';
+import { urlBlock } from './urls.ts';
 
 const CLI = fileURLToPath(new URL('../main.ts', import.meta.url));
 export const SITE_ENTRY = fileURLToPath(new URL('../../../frontend-astro/dist/server/entry.mjs', import.meta.url));
@@ -28,6 +29,8 @@ export interface LocalRuntimeOptions {
   paths: LocalPaths;
   tickMs?: number;
   log: (line: string) => void;
+  /** Writes a line as it is (the URL block, which the README quotes). */
+  print?: (line: string) => void;
 }
 
 const HEARTBEAT_MS = 30_000;
@@ -151,12 +154,7 @@ export class LocalRuntime {
     const run = runName ? this.#run(recModel, runName).observe(activity, productionVersion) : null;
     const servingUp = this.#children.running('serving');
     const health = servingUp ? await readHealth(recModel.spec.serving.port) : null;
-    if (health?.ready && !this.#announced) {
-      this.#announced = true;
-      const { serving, frontend } = recModel.spec;
-      const site = frontend.enabled ? `, site http://127.0.0.1:${frontend.port}` : '';
-      this.#options.log(`ready: API http://127.0.0.1:${serving.port} serving ${health.version}${site}`);
-    }
+    if (health?.ready && !this.#announced) await this.#announce(recModel, health.version);
     const wanted = wantedSchedules(recModel.spec);
     const state = (job: 'retrain' | 'report') => (this.#schedules[job] === wanted[job] ? 'current' : 'outdated');
     return {
@@ -172,6 +170,16 @@ export class LocalRuntime {
       // Every local run is one this runtime started.
       adoptableRun: null,
     };
+  }
+
+  /** The URLs, once the API serves a model and the site (when enabled) answers: what `make start` prints. */
+  async #announce(recModel: RecModel, version: string | null): Promise<void> {
+    const { serving, frontend } = recModel.spec;
+    if (frontend.enabled && !(await answers(`http://127.0.0.1:${frontend.port}/`))) return;
+    this.#announced = true;
+    this.#options.log(`ready: serving ${recModel.metadata.name} ${version}`);
+    const print = this.#options.print ?? this.#options.log;
+    for (const line of urlBlock(serving.port, frontend.enabled ? frontend.port : null)) print(line);
   }
 
   #effects(recModel: RecModel, state: LocalState): RecModelEffects {
@@ -216,7 +224,10 @@ export class LocalRuntime {
     dir.create();
     this.#training = dir.name;
     const started = Date.now();
-    log(`training run ${dir.name} (${trigger}); progress follows, the server keeps serving meanwhile`);
+    const production = this.#registry.production(recModel.metadata.name);
+    log(
+      `training run ${dir.name} (${trigger}); progress follows; ${production ? `${production} keeps serving meanwhile` : 'recommendations start once it is trained and promoted'}`,
+    );
     const heartbeat = setInterval(
       () => log(`[${dir.name}] still training (${Math.round((Date.now() - started) / 1000)} s)`),
       HEARTBEAT_MS,
@@ -328,6 +339,14 @@ async function readHealth(port: number): Promise<{ ready: boolean; version: stri
     return { ready: body.ready === true, version: body.model?.version ?? null };
   } catch {
     return null;
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
   }
 }
 

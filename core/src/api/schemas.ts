@@ -107,11 +107,21 @@ export const modelRef = z.strictObject({
 
 export const movie = z.strictObject({
   movie_id: z.int(),
-  title: z.string(),
+  title: z.string().describe('As the dataset spells it, e.g. "Godfather, The (1972)"'),
+  display_title: z
+    .string()
+    .describe('As people read it: leading article first, no year, e.g. "The Godfather" (the year is its own field)'),
   year: z.int().nullable(),
   genres: z.array(z.string()),
 });
 export const scoredMovie = movie.extend({ score: z.number() });
+export const recommendedMovie = scoredMovie.extend({
+  because_you_liked: movie
+    .nullable()
+    .describe(
+      "The movie this user liked that the model finds most similar to this one (the model's own item-to-item similarity, as POST /similar ranks); null on the popular fallback or when no liked movie is similar",
+    ),
+});
 
 export const recommendationSource = z.enum(['personalised', 'fold_in', 'popular']);
 export const recommendResponse = z.strictObject({
@@ -123,7 +133,7 @@ export const recommendResponse = z.strictObject({
   ),
   is_fallback: z.boolean(),
   reason: z.string().nullable().describe('Why the fallback was used; null when personalised'),
-  recommendations: z.array(scoredMovie),
+  recommendations: z.array(recommendedMovie),
 });
 
 export const similarResponse = z.strictObject({

@@ -16,6 +16,8 @@ export class BlendScorer implements Scorer {
   readonly items: number;
   readonly parts: readonly BlendPart[];
   readonly comparesItems: boolean;
+  /** The one item-comparing part's pairwise similarity (it answers scoreSimilar alone); absent otherwise. */
+  readonly similarityTo: Scorer['similarityTo'];
   readonly #similarParts: readonly BlendPart[];
   readonly #over: Uint8Array;
   readonly #scratch: Float32Array;
@@ -34,6 +36,7 @@ export class BlendScorer implements Scorer {
     this.parts = parts;
     this.#similarParts = parts.filter((part) => part.scorer.comparesItems && part.weight > 0);
     this.comparesItems = this.#similarParts.length > 0;
+    this.similarityTo = this.#similarParts.length === 1 ? this.#similarParts[0].scorer.similarityTo : undefined;
     this.#over = over;
     this.#scratch = new Float32Array(this.items);
   }

@@ -30,6 +30,21 @@ describe('the SIMD dot kernel', () => {
     }
   });
 
+  it.each([3, 64, 67])('dots chosen rows, in the order asked, as dotAll does, at width %i', (width) => {
+    const random = mulberry32(100 + width);
+    const rows = 97;
+    const matrix = Float32Array.from({ length: rows * width }, () => random() - 0.5);
+    const vector = Float32Array.from({ length: width }, () => random() - 0.5);
+    const kernel = new DotKernel(matrix, rows, width);
+    const all = new Float32Array(rows);
+    kernel.dotAll(vector, all);
+    const chosen = Uint32Array.of(96, 0, 41, 41, 7);
+    const out = new Float32Array(chosen.length);
+    kernel.dotRows(chosen, vector, out);
+    expect([...out]).toEqual([...chosen].map((r) => all[r]));
+    expect(() => kernel.dotRows(Uint32Array.of(97), vector, out)).toThrow(/row 97 is outside 0..96/);
+  });
+
   it('answers every call from the current vector, not the previous one', () => {
     const kernel = new DotKernel(Float32Array.of(1, 2, 3, 4, 5, 6), 2, 3);
     const out = new Float32Array(2);

@@ -57,6 +57,23 @@ export class DotKernel {
     this.#exports.dot_rows(rows, at, to, this.rows, this.#stride);
     out.set(this.#out);
   }
+
+  /** out[i] = row rows[i] · vector: a few rows (an explanation's pairs) without scoring every row. */
+  dotRows(rows: Uint32Array, vector: Float32Array, out: Float32Array): void {
+    if (vector.length !== this.width || out.length < rows.length || rows.length > this.rows) {
+      throw new Error(
+        `dot kernel: a vector of ${vector.length} and ${out.length} outputs for ${rows.length} rows, expected ${this.width} and at least ${rows.length} (at most ${this.rows} rows)`,
+      );
+    }
+    this.#vector.set(vector);
+    const { rows: at, vector: query, out: to } = this.#offsets;
+    const rowBytes = this.#stride * 4;
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i] >= this.rows) throw new RangeError(`dot kernel: row ${rows[i]} is outside 0..${this.rows - 1}`);
+      this.#exports.dot_rows(at + rows[i] * rowBytes, query, to + i * 4, 1, this.#stride);
+    }
+    out.set(this.#out.subarray(0, rows.length));
+  }
 }
 
 function align16(bytes: number): number {

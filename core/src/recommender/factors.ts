@@ -100,6 +100,14 @@ export class FactorScorer implements Scorer {
     return query;
   }
 
+  /** The cosine of `item` with each of `others`: one kernel dot product per pair. */
+  readonly similarityTo = (item: number, others: Uint32Array, out: Float32Array): void => {
+    const { factors, itemFactors } = this.model;
+    this.#itemKernel.dotRows(others, itemFactors.subarray(item * factors, (item + 1) * factors), out);
+    const inverse = this.#inverseNorms;
+    for (let o = 0; o < others.length; o++) out[o] *= inverse[item] * inverse[others[o]];
+  };
+
   bundleFiles(): ScorerFiles {
     return {
       description: { kind: this.kind, factors: this.model.factors, fold_in: this.foldInParams },

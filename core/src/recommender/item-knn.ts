@@ -67,6 +67,21 @@ export class ItemKnnScorer implements Scorer {
     this.scoreFromLiked(seeds, out);
   }
 
+  /** `item`'s stored similarity to each of `others` (0 when not its neighbour): one pass over `item`'s row. */
+  readonly similarityTo = (item: number, others: Uint32Array, out: Float32Array): void => {
+    out.fill(0, 0, others.length);
+    const positions = new Map<number, number[]>();
+    for (let o = 0; o < others.length; o++) {
+      const at = positions.get(others[o]);
+      if (at) at.push(o);
+      else positions.set(others[o], [o]);
+    }
+    const { indptr, indices, similarities } = this.neighbours;
+    for (let e = indptr[item], end = indptr[item + 1]; e < end; e++) {
+      for (const o of positions.get(indices[e]) ?? []) out[o] += similarities[e];
+    }
+  };
+
   bundleFiles(): ScorerFiles {
     const { indptr, indices, similarities } = this.neighbours;
     return {

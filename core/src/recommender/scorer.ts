@@ -21,6 +21,11 @@ export interface Scorer {
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void;
   /** False for a model with no item representation (popularity): its scoreSimilar can only rank by popularity. */
   readonly comparesItems: boolean;
+  /**
+   * Optional: what `scoreSimilar([item])` gives at each of `others`, without scanning the catalogue (a few
+   * pairs, e.g. "because you liked" explanations). Absent where only a full scan knows (a blend of several parts).
+   */
+  readonly similarityTo?: (item: number, others: Uint32Array, out: Float32Array) => void;
   /** What to write into a bundle: JSON description plus typed arrays by file name. */
   bundleFiles(): ScorerFiles;
 }

@@ -1,14 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type {
-  InteractionsResponse,
-  Movie,
-  MoviesResponse,
-  PopularResponse,
-  ScoredMovie,
-  SimilarResponse,
-} from '../lib/api-types.ts';
+import type { InteractionsResponse, MoviesResponse, PopularResponse, SimilarResponse } from '../lib/api-types.ts';
 import { fetchApi } from '../lib/client-api.ts';
-import { displayTitle, joinTitles } from '../lib/format.ts';
+import { distinctMovies, joinTitles, type ShownMovie, withSpare } from '../lib/present.ts';
 import type { ApiProblem } from '../lib/problem.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { MovieList } from './MovieList.tsx';
@@ -26,27 +19,33 @@ export const PICK_COUNT = 12;
 
 /**
  * Discover: search titles, pick the movies you like, see similar ones, and optionally save them as your likes,
- * for the user of this browser's session (the site's proxy accepts no other).
+ * for the user of this browser's session (the site's proxy accepts no other). Props and state hold movies as
+ * people see them (`ShownMovie`): the server renders its props into the page.
  */
 export default function Discover({
   similarCount = 12,
   popularPicks,
+  initialQuery = '',
   sessionUserId,
 }: {
   similarCount?: number;
-  popularPicks?: Movie[];
+  popularPicks?: ShownMovie[];
+  /** A search to start with (`/discover?q=`), e.g. from the movie-not-found page. */
+  initialQuery?: string;
   sessionUserId: number;
 }) {
-  const [query, setQuery] = useState('');
-  const [candidates, setCandidates] = useState<Load<{ label: string; movies: Movie[] }>>(
-    popularPicks ? { kind: 'done', value: { label: POPULAR_PICKS, movies: popularPicks } } : { kind: 'loading' },
+  const [query, setQuery] = useState(initialQuery);
+  const [candidates, setCandidates] = useState<Load<{ label: string; movies: ShownMovie[] }>>(
+    popularPicks && initialQuery === ''
+      ? { kind: 'done', value: { label: POPULAR_PICKS, movies: popularPicks } }
+      : { kind: 'loading' },
   );
-  const [seeds, setSeeds] = useState<Movie[]>([]);
-  const [similar, setSimilar] = useState<Load<{ seeds: Movie[]; movies: ScoredMovie[] }>>({ kind: 'idle' });
+  const [seeds, setSeeds] = useState<ShownMovie[]>([]);
+  const [similar, setSimilar] = useState<Load<{ seeds: ShownMovie[]; movies: ShownMovie[] }>>({ kind: 'idle' });
   const [saved, setSaved] = useState<Load<{ userId: number; accepted: number }>>({ kind: 'idle' });
   const searchRun = useRef(0);
   // The server rendered the popular picks already; the first empty query need not fetch them again.
-  const rendered = useRef(popularPicks !== undefined);
+  const rendered = useRef(popularPicks !== undefined && initialQuery === '');
 
   useEffect(() => {
     const run = ++searchRun.current;
@@ -58,12 +57,13 @@ export default function Discover({
     setCandidates({ kind: 'loading' });
     const timer = setTimeout(
       async () => {
+        const limit = withSpare(PICK_COUNT);
         const result = q
-          ? await fetchApi<MoviesResponse>(`/movies?q=${encodeURIComponent(q)}&limit=${PICK_COUNT}`)
-          : await fetchApi<PopularResponse>(`/popular?limit=${PICK_COUNT}`);
+          ? await fetchApi<MoviesResponse>(`/movies?q=${encodeURIComponent(q)}&limit=${limit}`)
+          : await fetchApi<PopularResponse>(`/popular?limit=${limit}`);
         if (run !== searchRun.current) return;
         if (!result.ok) return setCandidates({ kind: 'failed', problem: result.problem });
-        const movies = 'movies' in result.data ? result.data.movies : [];
+        const movies = distinctMovies(result.data.movies, PICK_COUNT);
         setCandidates({ kind: 'done', value: { label: q ? `Titles matching “${q}”` : POPULAR_PICKS, movies } });
       },
       q ? SEARCH_DELAY_MS : 0,
@@ -71,7 +71,7 @@ export default function Discover({
     return () => clearTimeout(timer);
   }, [query]);
 
-  const addSeed = (movie: Movie) => {
+  const addSeed = (movie: ShownMovie) => {
     if (seeds.length >= MAX_SEEDS || seeds.some((s) => s.movie_id === movie.movie_id)) return;
     setSeeds([...seeds, movie]);
     setSaved({ kind: 'idle' });
@@ -87,11 +87,14 @@ export default function Discover({
     setSimilar({ kind: 'loading' });
     const result = await fetchApi<SimilarResponse>('/similar', {
       movie_ids: asked.map((s) => s.movie_id),
-      k: similarCount,
+      k: withSpare(similarCount),
     });
     setSimilar(
       result.ok
-        ? { kind: 'done', value: { seeds: asked, movies: result.data.recommendations } }
+        ? {
+            kind: 'done',
+            value: { seeds: asked, movies: distinctMovies(result.data.recommendations, similarCount, asked) },
+          }
         : { kind: 'failed', problem: result.problem },
     );
   };
@@ -111,11 +114,12 @@ export default function Discover({
     );
   };
 
-  const seedTitles = (list: Movie[]) => joinTitles(list.map((s) => displayTitle(s)));
+  const seedTitles = (list: ShownMovie[]) => joinTitles(list.map((s) => s.title));
   return (
     <div class="discover">
       <section aria-labelledby="pick-heading" class="panel">
         <h2 id="pick-heading">1. Pick movies you like</h2>
+        <p class="hint">Choose a title to add it to your picks; choose it again to take it out.</p>
         <label for="title-search">Search titles</label>
         <input
           id="title-search"
@@ -138,7 +142,7 @@ export default function Discover({
                 {candidates.value.movies.map((movie) => {
                   const picked = seeds.some((s) => s.movie_id === movie.movie_id);
                   return (
-                    <li key={movie.movie_id}>
+                    <li key={movie.movie_id} data-movie-id={movie.movie_id}>
                       <button
                         type="button"
                         class="pick"
@@ -146,8 +150,10 @@ export default function Discover({
                         disabled={!picked && seeds.length >= MAX_SEEDS}
                         onClick={() => (picked ? removeSeed(movie.movie_id) : addSeed(movie))}
                       >
-                        {picked ? 'Picked: ' : 'Pick '}
-                        {displayTitle(movie)}
+                        <span class="pick-mark" aria-hidden="true">
+                          {picked ? '✓' : '+'}
+                        </span>
+                        {movie.title}
                         {movie.year !== null && ` (${movie.year})`}
                       </button>
                     </li>
@@ -167,11 +173,11 @@ export default function Discover({
           <ul class="seeds" data-testid="seeds">
             {seeds.map((s) => (
               <li key={s.movie_id}>
-                <span>{displayTitle(s)}</span>
+                <span>{s.title}</span>
                 <button
                   type="button"
                   class="remove"
-                  aria-label={`Remove ${displayTitle(s)}`}
+                  aria-label={`Remove ${s.title}`}
                   onClick={() => removeSeed(s.movie_id)}
                 >
                   ×
@@ -200,8 +206,7 @@ export default function Discover({
               {saved.kind === 'failed' && <ErrorNotice problem={saved.problem} />}
               {saved.kind === 'done' && (
                 <p class="success" role="status">
-                  Saved {saved.value.accepted} likes. <a href={`/?user=${saved.value.userId}`}>See your For-you list</a>
-                  , now based on them.
+                  Saved {saved.value.accepted} likes. <a href="/">See your picks</a>, now based on them.
                 </p>
               )}
             </div>

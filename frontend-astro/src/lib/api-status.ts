@@ -7,14 +7,16 @@ export interface ApiStatus {
   text: string;
 }
 
-export const CHECKING: ApiStatus = { kind: 'checking', text: 'Checking the API…' };
+export const CHECKING: ApiStatus = { kind: 'checking', text: 'Checking recommendations…' };
 
-/** What the header says about one `/health` answer: up with the model version, up without a model, or down. */
+/**
+ * What the header says about one `/health` answer, in people's words: recommendations online, starting (the
+ * service answers but has no model yet), or offline. The model version is in the footer, not here.
+ */
 export function apiStatusFrom(result: ApiResult<HealthResponse>): ApiStatus {
-  if (!result.ok) return { kind: 'down', text: 'API down · retrying' };
-  const model = result.data.model;
-  if (!model) return { kind: 'loading', text: 'API up · loading a model' };
-  return { kind: 'up', text: `API up · model ${model.name} ${model.version}` };
+  if (!result.ok) return { kind: 'down', text: 'Recommendations offline · retrying' };
+  if (!result.data.model) return { kind: 'loading', text: 'Recommendations starting up' };
+  return { kind: 'up', text: 'Recommendations online' };
 }
 
 /** Poll slower while all is well, faster while the API is away so the recovery shows soon. */

@@ -16,8 +16,9 @@ export class ApiError extends Error {
   }
 }
 
-export const modelNotReady = () =>
-  new ApiError(503, 'model_not_ready', 'no model is loaded yet; wait until GET /ready answers 200 and retry');
+/** 503 before a model is loaded; `why` says what would load one, when the server knows. */
+export const modelNotReady = (why?: string) =>
+  new ApiError(503, 'model_not_ready', why ?? 'no model is loaded yet; wait until GET /ready answers 200 and retry');
 
 /** Genres must be ones the model knows, or the filter would silently match nothing. */
 export function checkGenres(requested: readonly string[] | undefined, known: readonly string[]): void {

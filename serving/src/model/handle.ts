@@ -9,6 +9,11 @@ export interface MovieInfo {
   genres: string[];
 }
 
+/** A movie as the API shows it: the bundle's metadata and its title as people read it ("The Godfather"). */
+export interface ShownMovie extends MovieInfo {
+  display_title: string;
+}
+
 export interface ModelInfo {
   name: string;
   version: string;
@@ -59,7 +64,15 @@ export interface ModelHandle {
   /** The cold-start fallback for a user with nothing to go on (the bundle's fallback: popular or trending). */
   coldStart(k: number, query: ItemQuery): ScoredMovies;
   popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies;
-  movie(movieId: number): MovieInfo | undefined;
-  /** Title search (case-insensitive substring), most popular first; all movies when `text` is empty. */
-  searchMovies(text: string, genre: string | undefined, limit: number): MovieInfo[];
+  movie(movieId: number): ShownMovie | undefined;
+  /** Title search (case-insensitive substring of either title form), most popular first; all movies when `text` is empty. */
+  searchMovies(text: string, genre: string | undefined, limit: number): ShownMovie[];
+  /** Movies the user liked in the fit data; none for a user the model was not fit with. */
+  fitLikes(userId: number): number[];
+  /**
+   * "Because you liked": for each ranked movie, the movie the user liked (in the fit data, or among `postedLikes`)
+   * that the model finds most similar to it by its own item-to-item similarity, or null (core's becauseYouLiked).
+   * Liked movies the model cannot rank are ignored.
+   */
+  becauseYouLiked(userId: number, postedLikes: readonly number[], ranked: Uint32Array): (number | null)[];
 }

@@ -1,7 +1,18 @@
+import { rowIndices } from '@recsys/core/csr';
+import { naturalTitle } from '@recsys/core/movie-title';
 import type { Ranking } from '@recsys/core/rank';
+import { becauseYouLiked } from '@recsys/core/recommender/because';
 import type { ItemFilter } from '@recsys/core/recommender/filters';
 import type { Recommender, RecommendOptions } from '@recsys/core/recommender/recommender';
-import type { ItemQuery, ModelHandle, ModelInfo, MovieInfo, PopularWindow, ScoredMovies } from './handle.ts';
+import type {
+  ItemQuery,
+  ModelHandle,
+  ModelInfo,
+  MovieInfo,
+  PopularWindow,
+  ScoredMovies,
+  ShownMovie,
+} from './handle.ts';
 
 export interface RecommenderModelParts {
   info: ModelInfo;
@@ -29,7 +40,9 @@ export class RecommenderModel implements ModelHandle {
   readonly #parts: RecommenderModelParts;
   readonly #userIndex = new Map<number, number>();
   readonly #itemIndex = new Map<number, number>();
-  readonly #lowerTitles: string[];
+  readonly #shown: ShownMovie[];
+  /** Both title forms, lower-cased, so "the godfather" and "godfather, the" both find it. */
+  readonly #searchText: string[];
   /** Item indices by all-time popularity (best first, ties by movie id): the order of search results. */
   readonly #byPopularity: Uint32Array;
 
@@ -54,7 +67,8 @@ export class RecommenderModel implements ModelHandle {
       }
       this.#itemIndex.set(movieIds[i], i);
     }
-    this.#lowerTitles = items.map((item) => item.title.toLowerCase());
+    this.#shown = items.map((item) => ({ ...item, display_title: naturalTitle(item.title) }));
+    this.#searchText = this.#shown.map((m) => `${m.title}\n${m.display_title}`.toLowerCase());
     this.#byPopularity = parts.popular.recommendFromLiked(new Uint32Array(0), items.length, {}).items;
     this.foldsIn = canFoldIn(recommender, this.#byPopularity);
     this.approximate = recommender.approximate !== undefined;
@@ -96,22 +110,40 @@ export class RecommenderModel implements ModelHandle {
     return this.#movies(source.recommendFromLiked(new Uint32Array(0), k, options(query)));
   }
 
-  movie(movieId: number): MovieInfo | undefined {
+  movie(movieId: number): ShownMovie | undefined {
     const item = this.#itemIndex.get(movieId);
-    return item === undefined ? undefined : this.#parts.items[item];
+    return item === undefined ? undefined : this.#shown[item];
   }
 
-  searchMovies(text: string, genre: string | undefined, limit: number): MovieInfo[] {
+  searchMovies(text: string, genre: string | undefined, limit: number): ShownMovie[] {
     const needle = text.trim().toLowerCase();
-    const found: MovieInfo[] = [];
+    const found: ShownMovie[] = [];
     for (let r = 0; r < this.#byPopularity.length && found.length < limit; r++) {
       const item = this.#byPopularity[r];
-      const movie = this.#parts.items[item];
-      if (needle && !this.#lowerTitles[item].includes(needle)) continue;
+      const movie = this.#shown[item];
+      if (needle && !this.#searchText[item].includes(needle)) continue;
       if (genre && !movie.genres.includes(genre)) continue;
       found.push(movie);
     }
     return found;
+  }
+
+  fitLikes(userId: number): number[] {
+    const user = this.#userIndex.get(userId);
+    if (user === undefined || !this.#parts.recommender.knowsUser(user)) return [];
+    const { seen, movieIds } = this.#parts.recommender.catalogue;
+    return Array.from(rowIndices(seen, user), (item) => movieIds[item]);
+  }
+
+  becauseYouLiked(userId: number, postedLikes: readonly number[], ranked: Uint32Array): (number | null)[] {
+    const { recommender } = this.#parts;
+    const user = this.#userIndex.get(userId);
+    const fit = user !== undefined && recommender.knowsUser(user) ? rowIndices(recommender.catalogue.seen, user) : [];
+    const posted = this.#items(postedLikes.filter((id) => this.knowsMovie(id)));
+    const liked = Uint32Array.from([...fit, ...posted]);
+    const because = becauseYouLiked(recommender.scorer, liked, this.#items(Array.from(ranked)));
+    const movieIds = recommender.catalogue.movieIds;
+    return Array.from(because, (at) => (at < 0 ? null : movieIds[liked[at]]));
   }
 
   #items(movieIds: readonly number[]): Uint32Array {

@@ -8,18 +8,24 @@ import type { ModelHandle } from './handle.ts';
 export class ModelSlot {
   #current: ModelHandle | undefined;
   readonly #listeners: ((model: ModelHandle) => void)[] = [];
+  #waiting: (() => string) | undefined;
 
   constructor(initial?: ModelHandle) {
     this.#current = initial;
+  }
+
+  /** What an empty slot's 503 says: why no model is loaded and what would load one. */
+  explainWaiting(why: () => string): void {
+    this.#waiting = why;
   }
 
   get current(): ModelHandle | undefined {
     return this.#current;
   }
 
-  /** The current model, or a 503 telling the client to wait for readiness. */
+  /** The current model, or a 503 saying why there is none yet. */
   require(): ModelHandle {
-    if (!this.#current) throw modelNotReady();
+    if (!this.#current) throw modelNotReady(this.#waiting?.());
     return this.#current;
   }
 

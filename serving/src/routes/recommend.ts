@@ -48,9 +48,25 @@ export function recommendRoute(deps: RouteDeps): Middleware {
       source: answer.source,
       is_fallback: isFallback,
       reason: answer.reason,
-      recommendations: scoredMovies(model, answer.ranked),
+      recommendations: withBecause(model, answer, body.user_id, posted.liked()),
     });
   };
+}
+
+/**
+ * Each recommended movie with the movie the user liked (fit history or posted since) that explains it; the
+ * popular fallback explains nothing.
+ */
+function withBecause(model: ModelHandle, answer: Answer, userId: number, postedLikes: number[]) {
+  const movies = scoredMovies(model, answer.ranked);
+  const because =
+    answer.source === 'popular'
+      ? movies.map(() => null)
+      : model.becauseYouLiked(userId, postedLikes, answer.ranked.movieIds);
+  return movies.map((movie, r) => ({
+    ...movie,
+    because_you_liked: because[r] === null ? null : model.movie(because[r])!,
+  }));
 }
 
 function answerFor(model: ModelHandle, posted: UserRatings, userId: number, k: number, query: ItemQuery): Answer {

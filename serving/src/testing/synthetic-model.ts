@@ -19,8 +19,8 @@ export interface SyntheticModel {
 
 /**
  * A small item-kNN model on structured synthetic data, built with core's real scorers and facade: users 101..,
- * movies 10, 20, … (ids differ from indices on purpose), genre i % 3, year 1980 + i; the last movie has no
- * interactions. For unit tests of serving; behaviour tests use bundles written by core's writer.
+ * movies 10, 20, … (ids differ from indices on purpose), genre i % 3, year 1980 + i, every fourth title in
+ * MovieLens' article-last form ("Movie 2, The (1982)"); the last movie has no interactions. For unit tests of serving; behaviour tests use bundles written by core's writer.
  */
 export function syntheticModel(options: { users?: number; items?: number; version?: string } = {}): SyntheticModel {
   const users = options.users ?? 40;
@@ -55,7 +55,7 @@ export function syntheticModel(options: { users?: number; items?: number; versio
   const scorer = new ItemKnnScorer(cosineNeighbours(rowOf, colOf, users, items), fit, { neighbours: null });
   const metadata: MovieInfo[] = Array.from({ length: items }, (_, i) => ({
     movie_id: movieIds[i],
-    title: `Movie ${i} (${1980 + i})`,
+    title: i % 4 === 2 ? `Movie ${i}, The (${1980 + i})` : `Movie ${i} (${1980 + i})`,
     year: 1980 + i,
     genres: [SYNTHETIC_GENRES[i % 3]],
   }));

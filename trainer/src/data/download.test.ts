@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fetchArchive } from './download.ts';
 import { denseFixture, writeMovieLens } from './fixtures.ts';
 import { prepareDataset } from './prepare.ts';
 import { createZip, extractZip } from './zip.ts';
@@ -96,6 +97,22 @@ describe('downloading an official archive (served from 127.0.0.1)', () => {
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
+  });
+
+  it('gives up on a server that accepts and then sends nothing, naming the URL and the silence', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/silent`;
+    try {
+      const started = performance.now();
+      await expect(
+        fetchArchive('ml-100k', { baseUrl: silentUrl, cacheDir: path.join(work.dir, 'cache'), stallMs: 300 }),
+      ).rejects.toThrow(`${silentUrl}/ml-100k.zip.md5: download failed: nothing received for 0.3 s`);
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('says which URL failed when the server has no such archive', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { DataError } from './errors.ts';
+import { detectLayout, type LayoutFiles } from './layout.ts';
 import { extractZip } from './zip.ts';
 
 export const ARCHIVES = ['ml-100k', 'ml-1m', 'ml-latest-small'] as const;
@@ -26,7 +27,11 @@ export interface FetchOptions {
   baseUrl?: string;
   cacheDir?: string;
   onProgress?: (received: number, total: number) => void;
+  /** A download that receives nothing for this long fails (a network that drops packets never errors by itself). */
+  stallMs?: number;
 }
+
+export const DEFAULT_STALL_MS = 30_000;
 
 /**
  * The unpacked official archive: downloaded once, verified against the `.md5` GroupLens publishes beside it, and
@@ -39,13 +44,14 @@ export async function fetchArchive(name: ArchiveName, options: FetchOptions = {}
   if (existsSync(path.join(unpacked, VERIFIED))) return unpacked;
 
   const zipUrl = `${baseUrl}/${name}.zip`;
-  const md5Text = (await download(`${zipUrl}.md5`)).toString('latin1');
+  const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+  const md5Text = (await download(`${zipUrl}.md5`, stallMs)).toString('latin1');
   const expected = /\b[0-9a-f]{32}\b/i.exec(md5Text)?.[0].toLowerCase();
   if (!expected)
     throw new DataError(`no MD5 checksum found in the published checksum file; expected 32 hex digits`, {
       file: `${zipUrl}.md5`,
     });
-  const archive = await download(zipUrl, options.onProgress);
+  const archive = await download(zipUrl, stallMs, options.onProgress);
   const actual = createHash('md5').update(archive).digest('hex');
   if (actual !== expected) {
     throw new DataError(
@@ -69,31 +75,62 @@ export async function fetchArchive(name: ArchiveName, options: FetchOptions = {}
   return unpacked;
 }
 
-async function download(url: string, onProgress?: (received: number, total: number) => void): Promise<Buffer> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-    throw new DataError(
-      `download failed (${cause}); check the network, or pass a local MovieLens directory as --source`,
-      {
-        file: url,
-      },
+/**
+ * A source's files and layout: an archive name is downloaded and verified into the cache first (or found there),
+ * a directory is read where it is. Throws a DataError naming what is missing.
+ */
+export async function sourceFiles(source: string, options: FetchOptions = {}): Promise<LayoutFiles> {
+  return detectLayout(isArchiveName(source) ? await fetchArchive(source, options) : path.resolve(source));
+}
+
+async function download(
+  url: string,
+  stallMs: number,
+  onProgress?: (received: number, total: number) => void,
+): Promise<Buffer> {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), stallMs);
+  const receiving = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), stallMs);
+  };
+  const stalled = () =>
+    new DataError(
+      `download failed: nothing received for ${stallMs / 1000} s; check the network, or use a local MovieLens directory instead`,
+      { file: url },
     );
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: controller.signal });
+    } catch (err) {
+      if (controller.signal.aborted) throw stalled();
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      throw new DataError(`download failed (${cause}); check the network, or use a local MovieLens directory instead`, {
+        file: url,
+      });
+    }
+    if (!response.ok || !response.body) {
+      throw new DataError(`download failed: HTTP ${response.status}; expected 200 from the MovieLens archive server`, {
+        file: url,
+      });
+    }
+    const total = Number(response.headers.get('content-length') ?? 0);
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of response.body) {
+        receiving();
+        chunks.push(chunk);
+        received += chunk.byteLength;
+        onProgress?.(received, total);
+      }
+    } catch (err) {
+      if (controller.signal.aborted) throw stalled();
+      throw err;
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok || !response.body) {
-    throw new DataError(`download failed: HTTP ${response.status}; expected 200 from the MovieLens archive server`, {
-      file: url,
-    });
-  }
-  const total = Number(response.headers.get('content-length') ?? 0);
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for await (const chunk of response.body) {
-    chunks.push(chunk);
-    received += chunk.byteLength;
-    onProgress?.(received, total);
-  }
-  return Buffer.concat(chunks);
 }

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { DatasetManifest } from './dataset.ts';
-import { fetchArchive, isArchiveName } from './download.ts';
+import { isArchiveName, sourceFiles } from './download.ts';
 import { DataError } from './errors.ts';
-import { detectLayout } from './layout.ts';
 import { readMovies } from './movies.ts';
 import { writePrepared } from './prepared.ts';
 import { applyProtocol, PROTOCOL_THRESHOLDS, type Thresholds } from './protocol.ts';
@@ -31,13 +30,10 @@ export interface PrepareOptions {
 /** Reads MovieLens (local or downloaded), applies PROTOCOL.md steps 1–3 and writes the prepared dataset atomically. */
 export async function prepareDataset(options: PrepareOptions): Promise<DatasetManifest> {
   const report = options.onProgress ?? (() => {});
-  const dir = isArchiveName(options.source)
-    ? await fetchArchive(options.source, {
-        cacheDir: options.cacheDir,
-        onProgress: (done, total) => report({ stage: 'download', done, total }),
-      })
-    : path.resolve(options.source);
-  const files = detectLayout(dir);
+  const files = await sourceFiles(options.source, {
+    cacheDir: options.cacheDir,
+    onProgress: (done, total) => report({ stage: 'download', done, total }),
+  });
   const catalogue = readMovies(files);
   const thresholds = { ...PROTOCOL_THRESHOLDS, ...options.thresholds };
   const positives = readRatings(files.ratings, files.layout, thresholds.positiveRating, (done, total) =>
