@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 //   integration  *.int.test.ts          real components: MLflow, SQLite files, the HTTP server, ml-100k
 //   browser      *.browser.test.ts      real Chromium against the real API and site
 //   cluster      *.cluster.test.ts      a real kube-apiserver + etcd
+//   e2e          e2e/*.e2e.test.ts      the whole system on a real single-node Kubernetes (make cluster-up deploy)
 const exclude = ['**/node_modules/**', '**/dist/**', '**/.astro/**'];
 export default defineConfig({
   test: {
@@ -13,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['*/src/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: [...exclude, '**/*.int.test.ts', '**/*.browser.test.ts', '**/*.cluster.test.ts'],
+          exclude: [...exclude, '**/*.int.test.ts', '**/*.browser.test.ts', '**/*.cluster.test.ts', '**/*.e2e.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -44,6 +45,16 @@ export default defineConfig({
           exclude,
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.test.ts'],
+          exclude,
+          testTimeout: 1_200_000,
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },

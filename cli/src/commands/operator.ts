@@ -22,6 +22,10 @@ export function registerOperator(program: Command): void {
     .option('--artifact-mount <dir>', 'where pods mount the artifact volume', '/artifacts')
     .option('--artifact-claim <name>', 'the PersistentVolumeClaim of the artifact volume', 'recsys-artifacts')
     .option('--trainer-image <image>', 'the image of trainer, gate and report Jobs', 'ghcr.io/recsys-dev/trainer:0.1.0')
+    .option(
+      '--movielens-base-url <url>',
+      'where trainer Jobs download official MovieLens archives and their .md5 files (default: GroupLens)',
+    )
     .option('--identity <name>', 'this replica’s name in the Lease (default: random)')
     .option('--lease-name <name>', 'the Lease that elects the leader', 'recsys-operator')
     .option('--lease-duration <seconds>', 'how long a silent leader keeps the Lease', seconds('--lease-duration'), 15)
@@ -35,6 +39,7 @@ export function registerOperator(program: Command): void {
         artifactMount: string;
         artifactClaim: string;
         trainerImage: string;
+        movielensBaseUrl?: string;
         identity?: string;
         leaseName: string;
         leaseDuration: number;
@@ -47,6 +52,7 @@ export function registerOperator(program: Command): void {
           artifactMount: options.artifactMount,
           artifactClaim: options.artifactClaim,
           trainerImage: options.trainerImage,
+          ...(options.movielensBaseUrl ? { movieLensBaseUrl: options.movielensBaseUrl } : {}),
           // The store's registry on the volume decides Production; the RecModel's tracker mirrors each decision.
           registryFor: (recModel, store) =>
             storeRegistry(store, recModel.spec.tracking.backend === 'mlflow' ? recModel.spec.tracking.uri : undefined),

@@ -61,6 +61,20 @@ describe('owned objects', () => {
     ]);
   });
 
+  it('a trainer Job and the retrain schedule download official archives from the configured MovieLens mirror', () => {
+    const mirror = { ...config, movieLensBaseUrl: 'http://movielens.recsys.svc' };
+    const envOf = (pod: Manifest) =>
+      Object.fromEntries(containers(pod).flatMap((c) => c.env.map((e: Manifest) => [e.name, e.value])));
+    expect(envOf(trainerJob(recModel, mirror, 'run', 'spec').spec.template).RECSYS_MOVIELENS_BASE_URL).toBe(
+      'http://movielens.recsys.svc',
+    );
+    const schedule = retrainCronJob(recModel, mirror, '0 3 * * *').spec.jobTemplate.spec.template;
+    expect(envOf(schedule).RECSYS_MOVIELENS_BASE_URL).toBe('http://movielens.recsys.svc');
+    expect(envOf(trainerJob(recModel, config, 'run', 'spec').spec.template)).not.toHaveProperty(
+      'RECSYS_MOVIELENS_BASE_URL',
+    );
+  });
+
   it('passes spec.dataset (event logs included), the selection rule, the budgets and the thresholds to recsys retrain', () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];

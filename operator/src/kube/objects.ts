@@ -24,6 +24,8 @@ export interface WorkloadConfig {
   artifactClaim: string;
   /** Where pods mount that claim. */
   artifactMount: string;
+  /** Where trainer Jobs download official MovieLens archives and their .md5 (unset: GroupLens). */
+  movieLensBaseUrl?: string;
   /**
    * The Secret with the write keys (`api-keys`, serving's key file), the site's key (`site-api-key`) and its
    * session secret (`session-secret`); absent: serving refuses writes and the site cannot post likes.
@@ -158,7 +160,11 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       ...trainingArgs(recModel, trainingPlacesIn(config)),
       ...['--run', '$(RECSYS_RUN)', '--termination-log', TERMINATION_LOG],
     ],
-    env: jobPodEnv(),
+    env: [
+      ...jobPodEnv(),
+      // An official archive name as the source is downloaded from here (a mirror for clusters without internet).
+      ...(config.movieLensBaseUrl ? [{ name: 'RECSYS_MOVIELENS_BASE_URL', value: config.movieLensBaseUrl }] : []),
+    ],
     requests: { cpu: '1', memory: '1Gi' },
   });
 }
