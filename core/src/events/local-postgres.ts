@@ -173,11 +173,24 @@ export class LocalPostgres {
     clearTimeout(timer);
   }
 
+  /** For exit paths where nothing async runs any more: an immediate shutdown, not waited for. */
+  crashNow(): void {
+    if (this.#child?.exitCode === null) this.#child.kill('SIGQUIT');
+  }
+
   #init(): void {
     const user = asServerUser();
     mkdirSync(this.dir, { recursive: true });
-    // The server's user must reach its directory, never read others' files in it.
-    if (user.uid !== undefined) chmodSync(this.dir, 0o711);
+    if (user.uid !== undefined) {
+      // The server's user must reach its directory (never read others' files in it), through every parent.
+      chmodSync(this.dir, 0o711);
+      const [command, ...args] = [...user.prefix, 'test', '-x', this.dir];
+      if (spawnSync(command, args).status !== 0) {
+        throw new Error(
+          `PostgreSQL runs as the postgres user (this process is root), who cannot reach ${this.dir}: make its parent directories traversable (chmod o+x) or keep the data elsewhere`,
+        );
+      }
+    }
     if (existsSync(path.join(this.dataDir, 'PG_VERSION'))) return;
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     const pwfile = path.join(this.dir, '.initdb-password');

@@ -34,7 +34,7 @@ export interface TrainingRequest {
 /** The one translation of a RecModel spec into a retrain; `trainingArgs` renders it for a process. */
 export function trainingRequest(recModel: RecModel, places: TrainingPlaces): TrainingRequest {
   const { dataset, models, selection, tracking } = recModel.spec;
-  const eventStream = eventStreamUrl(recModel, places);
+  const eventStream = eventStreamUrl(recModel.spec.serving.eventStream, places);
   return {
     source: dataset.source,
     eventLogs: eventStream ? undefined : (dataset.eventLogs ?? places.serveLogs),
@@ -58,11 +58,13 @@ export function trainingRequest(recModel: RecModel, places: TrainingPlaces): Tra
 }
 
 /**
- * The URL `spec.serving.eventStream` names: its own, or for `postgres` the engine this runtime runs (an error when it
+ * The URL `spec.serving.eventStream` (`wanted`) names: its own, or for `postgres` the engine this runtime runs (an error when it
  * runs none). Undefined: no stream, each serving process keeps its own event log.
  */
-export function eventStreamUrl(recModel: RecModel, places: Pick<TrainingPlaces, 'eventStream'>): string | undefined {
-  const wanted = recModel.spec.serving.eventStream;
+export function eventStreamUrl(
+  wanted: string | undefined,
+  places: Pick<TrainingPlaces, 'eventStream'>,
+): string | undefined {
   if (wanted !== RUNTIME_EVENT_STREAM) return wanted;
   if (places.eventStream) return places.eventStream;
   throw new Error(
