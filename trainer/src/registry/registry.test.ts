@@ -120,18 +120,20 @@ describe('registry', () => {
     reopened.close();
   });
 
+  function writeBundle(store: string, version: string, createdAt = '2026-01-01T00:00:00.000Z'): string {
+    const dir = path.join(store, 'movies', version);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({ ...manifest(version, 0.2), created_at: createdAt }),
+    );
+    return dir;
+  }
+
   it('deletes a bundle it never registered once it is older than the grace period (a trainer killed in between)', () => {
     const registry = openRegistry();
     registry.register(manifest('v1', 0.1));
-    const write = (version: string, createdAt: string) => {
-      const dir = path.join(registry.store, 'movies', version);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(
-        path.join(dir, 'manifest.json'),
-        JSON.stringify({ ...manifest(version, 0.2), created_at: createdAt }),
-      );
-      return dir;
-    };
+    const write = (version: string, createdAt: string) => writeBundle(registry.store, version, createdAt);
     write('v1', '2026-01-01T00:00:00.000Z');
     const orphan = write('v0-orphan', '2026-01-01T00:00:00.000Z');
     const fresh = write('v2-being-registered', new Date().toISOString());
@@ -142,5 +144,40 @@ describe('registry', () => {
     // Past its grace period the younger one is an orphan too.
     const later = Date.parse('2100-01-01T00:00:00Z');
     expect(registry.removeOrphans(60_000, later)).toEqual(['movies/v2-being-registered']);
+  });
+
+  it('deletes nothing on open, so a reader (the operator, the gate, models list) never removes a bundle', () => {
+    const registry = openRegistry();
+    registry.register(manifest('v1', 0.1));
+    registry.close();
+    const orphan = writeBundle(registry.store, 'v0-orphan');
+    Registry.open(registry.store).close();
+    expect(existsSync(orphan)).toBe(true);
+  });
+
+  it('never deletes the version Production names or one in its history, even when the database forgot them', () => {
+    const registry = openRegistry();
+    registry.register(manifest('v1', 0.1));
+    registry.register(manifest('v2', 0.2));
+    registry.transition('movies', 'v1', 'Production', 'first');
+    registry.transition('movies', 'v2', 'Production', 'second');
+    registry.close();
+    const store = registry.store;
+    for (const v of ['v1', 'v2']) writeBundle(store, v);
+    rmSync(path.join(store, 'registry.sqlite'));
+    const restored = Registry.open(store);
+    restored.register(manifest('v3', 0.3));
+    expect(restored.removeOrphans()).toEqual([]);
+    expect(existsSync(path.join(store, 'movies', 'v1'))).toBe(true);
+    expect(existsSync(path.join(store, 'movies', 'v2'))).toBe(true);
+    restored.close();
+  });
+
+  it('deletes nothing while the registry is empty (a lost or recreated database)', () => {
+    const registry = openRegistry();
+    const bundle = writeBundle(registry.store, 'v1');
+    expect(registry.removeOrphans()).toEqual([]);
+    expect(existsSync(bundle)).toBe(true);
+    registry.close();
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MANIFEST_FILE, type Manifest } from '@recsys/core/bundle/manifest';
 import { listVersions } from '@recsys/core/bundle/reader';
 import { type PromotionDecision, PromotionDecisionSchema } from '@recsys/core/promotion/gate';
-import { readProductionPointer, writeProductionPointer } from '@recsys/core/registry/pointer';
+import { readProductionHistory, readProductionPointer, writeProductionPointer } from '@recsys/core/registry/pointer';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 
@@ -86,7 +86,6 @@ export class Registry {
     db.exec(SCHEMA);
     const registry = new Registry(store, db);
     registry.#repairPointers();
-    registry.removeOrphans();
     return registry;
   }
 
@@ -261,18 +260,25 @@ export class Registry {
   /**
    * Deletes bundles the registry never heard of (a trainer killed between writing a bundle and registering it),
    * once they are older than `graceMs` so a trainer between those two steps right now keeps its bundle. Returns
-   * what it deleted as `model/version`.
+   * what it deleted as `model/version`. Runs only where a trainer just registered (never on open, which every
+   * reader does), never on an empty registry (a lost or recreated database would otherwise wipe the store), and
+   * never touches a version the Production pointer or its history names.
    */
   removeOrphans(graceMs = ORPHAN_GRACE_MS, now = Date.now()): string[] {
     const removed: string[] = [];
+    if (this.modelNames().length === 0) return removed;
     const models = readdirSync(this.store, { withFileTypes: true }).filter(
       (e) => e.isDirectory() && !e.name.startsWith('.'),
     );
     for (const { name: modelName } of models) {
+      const served = new Set(readProductionHistory(this.store, modelName));
+      const pointer = readProductionPointer(this.store, modelName);
+      if (pointer) served.add(pointer);
       for (const version of listVersions(this.store, modelName)) {
-        if (this.get(modelName, version)) continue;
+        if (served.has(version) || this.get(modelName, version)) continue;
         const manifest = path.join(this.store, modelName, version, MANIFEST_FILE);
-        if (now - bundleTime(manifest) < graceMs) continue;
+        const written = bundleTime(manifest);
+        if (written === null || now - written < graceMs) continue;
         rmSync(path.dirname(manifest), { recursive: true, force: true });
         removed.push(`${modelName}/${version}`);
       }
@@ -293,15 +299,23 @@ export class Registry {
 /** An unregistered bundle younger than this may be one a trainer is about to register. */
 export const ORPHAN_GRACE_MS = 60 * 60_000;
 
-/** When a bundle was written: its manifest's created_at, else the file's modification time. */
-function bundleTime(manifestFile: string): number {
+/**
+ * When a bundle was written: its manifest's created_at, else the file's modification time; null when the
+ * manifest is already gone (another process removed the bundle since it was listed).
+ */
+function bundleTime(manifestFile: string): number | null {
   try {
     const parsed = z.object({ created_at: z.iso.datetime() }).safeParse(JSON.parse(readFileSync(manifestFile, 'utf8')));
     if (parsed.success) return Date.parse(parsed.data.created_at);
   } catch {
     // An unreadable manifest is dated by the file.
   }
-  return statSync(manifestFile).mtimeMs;
+  try {
+    return statSync(manifestFile).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }
 
 function toRecord(row: VersionRow): VersionRecord {

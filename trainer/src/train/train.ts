@@ -215,6 +215,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       },
     });
     registry.register(written.manifest);
+    // The store's clean-up belongs here, beside the one write that can leave an orphan behind.
+    registry.removeOrphans();
     const tracker = options.tracker ?? trackerForStore(options.store, options.trackingUri);
     const tracking = await trackTraining(tracker, {
       experiment: modelName,
