@@ -8,13 +8,26 @@ export interface LeaderElectionOptions {
   leaseDurationSeconds: number;
   /** How often the holder renews and a candidate retries. */
   retryPeriodMs: number;
+  /** How long the leader keeps leading while renewals fail (client-go's RenewDeadline); 2/3 of the lease by default. */
+  renewDeadlineMs?: number;
+  /** Where a failed attempt is reported; the elector retries it either way. */
+  log?: (line: string) => void;
 }
 
 const statusOf = (error: unknown) => (error as { code?: number }).code;
 
+/** What a candidate saw of the Lease, and when by its own clock it last saw it change (client-go's observedTime). */
+interface Observed {
+  record: string;
+  at: number;
+}
+
 /**
  * Lease leader election (coordination.k8s.io/v1), the client-go protocol: take the lease when it is free or
- * expired, renew it while leading, and treat a conflicting write as losing the race.
+ * expired, renew it while leading, and treat a conflicting write as losing the race. An API error is retried
+ * every retry period; a leader gives up only once no renewal succeeded for the renew deadline. A lease counts
+ * as expired when its record has not changed for the lease duration by the local clock, so clock skew between
+ * nodes never lets a standby take a lease its holder still renews.
  */
 export class LeaderElector {
   readonly options: LeaderElectionOptions;
@@ -22,6 +35,8 @@ export class LeaderElector {
   #leading = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #observed: Observed | undefined;
+  #renewedAt = 0;
 
   constructor(api: CoordinationV1Api, options: LeaderElectionOptions) {
     this.#api = api;
@@ -32,18 +47,22 @@ export class LeaderElector {
     return this.#leading;
   }
 
+  get #renewDeadlineMs(): number {
+    return this.options.renewDeadlineMs ?? (this.options.leaseDurationSeconds * 2000) / 3;
+  }
+
   /** Resolves once this process leads; then keeps renewing and calls onLost if the lease slips away. */
   async acquire(onLost: () => void): Promise<void> {
     while (!this.#stopped) {
-      if (await this.#tryAcquireOrRenew()) {
+      if ((await this.#attempt('acquire')) === true) {
         this.#leading = true;
+        this.#renewedAt = Date.now();
         this.#schedule(onLost);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, this.options.retryPeriodMs));
     }
   }
-
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -72,17 +91,42 @@ export class LeaderElector {
   #schedule(onLost: () => void): void {
     this.#timer = setTimeout(async () => {
       if (this.#stopped) return;
-      const renewed = await this.#tryAcquireOrRenew().catch(() => false);
-      if (!renewed) {
+      const outcome = await this.#attempt('renew');
+      if (this.#stopped) return;
+      if (outcome === 'held-by-another' || (!outcome && Date.now() - this.#renewedAt >= this.#renewDeadlineMs)) {
         this.#leading = false;
         onLost();
         return;
       }
+      if (outcome) this.#renewedAt = Date.now();
       this.#schedule(onLost);
     }, this.options.retryPeriodMs);
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  /** One try; an API error counts as "not this time" and is logged, never thrown. */
+  async #attempt(what: 'acquire' | 'renew'): Promise<boolean | 'held-by-another'> {
+    try {
+      const outcome = await this.#tryAcquireOrRenew();
+      return outcome === 'held' ? 'held-by-another' : outcome === 'ours';
+    } catch (error) {
+      this.options.log?.(
+        `could not ${what} the lease (${statusOf(error) ?? 'no status'}: ${(error as Error).message}); retrying in ${this.options.retryPeriodMs} ms`,
+      );
+      return false;
+    }
+  }
+
+  /** Whether the lease's record stayed the same for its whole duration, judged by this process's clock. */
+  #expired(spec: NonNullable<V1Lease['spec']>): boolean {
+    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime, spec.leaseDurationSeconds]);
+    const now = Date.now();
+    if (this.#observed?.record !== record) this.#observed = { record, at: now };
+    const duration = (spec.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
+    return now - this.#observed.at > duration;
+  }
+
+  /** 'ours' when we hold the lease now, 'held' when another live holder does, 'lost-race' on a conflicting write. */
+  async #tryAcquireOrRenew(): Promise<'ours' | 'held' | 'lost-race'> {
     const { namespace, leaseName, identity, leaseDurationSeconds } = this.options;
     const now = new V1MicroTime();
     let lease: V1Lease;
@@ -104,17 +148,15 @@ export class LeaderElector {
             },
           },
         });
-        return true;
+        return 'ours';
       } catch (createError) {
-        if (statusOf(createError) === 409) return false;
+        if (statusOf(createError) === 409) return 'lost-race';
         throw createError;
       }
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
-    const renewedAt = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-    const expired = renewedAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < Date.now();
-    if (holder && holder !== identity && !expired) return false;
+    if (holder && holder !== identity && !this.#expired(spec)) return 'held';
     const taking = holder !== identity;
     lease.spec = {
       ...spec,
@@ -125,9 +167,9 @@ export class LeaderElector {
     };
     try {
       await this.#api.replaceNamespacedLease({ name: leaseName, namespace, body: lease });
-      return true;
+      return 'ours';
     } catch (error) {
-      if (statusOf(error) === 409) return false;
+      if (statusOf(error) === 409) return 'lost-race';
       throw error;
     }
   }

@@ -71,6 +71,7 @@ export class RecModelOperator {
       identity: this.options.identity,
       leaseDurationSeconds: this.options.leaseDurationSeconds,
       retryPeriodMs: this.options.leaseRetryMs,
+      log,
     });
   }
 
