@@ -36,6 +36,7 @@ export class RecModelOperator {
   #informers: Informers | undefined;
   #lastWatchActivity = Date.now();
   #watchdog: NodeJS.Timeout | undefined;
+  #restarting = false;
   #resync: NodeJS.Timeout | undefined;
   #stopped = false;
   /** How many times the watchdog restarted the watches; a test reads it. */
@@ -157,12 +158,22 @@ export class RecModelOperator {
     await informers?.stop();
   }
 
-  /** A watch can stall without an error (a proxy holding a dead connection): relist and watch again. */
+  /**
+   * A watch can stall without an error (a proxy holding a dead connection): relist and watch again. One restart
+   * at a time; a restart that fails (the API server down) is logged and tried again on the next tick.
+   */
   async #checkWatches(): Promise<void> {
-    if (this.#stopped || Date.now() - this.#lastWatchActivity < this.options.watchStallMs) return;
-    this.watchRestarts += 1;
-    this.#log(`no watch event for ${this.options.watchStallMs} ms; restarting the watches`);
-    await this.#stopInformers();
-    if (!this.#stopped) await this.#startInformers();
+    if (this.#stopped || this.#restarting || Date.now() - this.#lastWatchActivity < this.options.watchStallMs) return;
+    this.#restarting = true;
+    try {
+      this.watchRestarts += 1;
+      this.#log(`no watch event for ${this.options.watchStallMs} ms; restarting the watches`);
+      await this.#stopInformers();
+      if (!this.#stopped) await this.#startInformers();
+    } catch (error) {
+      this.#log(`could not restart the watches: ${(error as Error).message}; trying again on the next check`);
+    } finally {
+      this.#restarting = false;
+    }
   }
 }
