@@ -77,6 +77,8 @@ export class KubeClient {
     try {
       await this.#objects.patch(object, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
     } catch (error) {
+      if (statusOf(error) === 409)
+        throw new ConflictError(`${object.kind} ${object.metadata.name} changed since it was read`);
       throw apiError(`patch ${object.kind} ${object.metadata.name}`, error);
     }
   }

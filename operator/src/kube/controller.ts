@@ -106,12 +106,16 @@ export class RecModelReconciler {
     this.#options.log(`finalized ${raw.metadata.name}`);
   }
 
+  /**
+   * A merge patch replaces the whole list, so it carries the resourceVersion it was computed from: a finalizer
+   * another controller changed meanwhile makes it a ConflictError (retried on a fresh read), never a silent undo.
+   */
   #setFinalizers(raw: Manifest, finalizers: string[]): Promise<void> {
-    const { name, namespace } = raw.metadata;
+    const { name, namespace, resourceVersion } = raw.metadata;
     return this.#client.patch({
       apiVersion: raw.apiVersion,
       kind: raw.kind,
-      metadata: { name, namespace, finalizers },
+      metadata: { name, namespace, resourceVersion, finalizers },
     });
   }
 }

@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ConflictError } from '@recsys/core/recmodel/effects';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
 import { kubeBinaries } from '../testing/kube-binaries.ts';
 import { writeKubeconfig } from '../testing/kubeconfig.ts';
 import { testOperatorOptions } from '../testing/operator-options.ts';
 import { installRecModelCrd } from '../testing/recmodel-crd.ts';
+import { KubeClient } from './client.ts';
+import { type ObjectCache, RecModelReconciler } from './controller.ts';
 import { type OperatorOptions, RecModelOperator } from './manager.ts';
 
 const binaries = kubeBinaries();
@@ -133,5 +136,48 @@ describe.skipIf(!binaries)('the operator manager against a real API server', () 
       (await server.request('GET', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/recsys-operator`)).body,
     );
     expect(lease.spec.holderIdentity).toBe('standby');
+  });
+
+  it('adds its finalizer under the resourceVersion it read, so a finalizer another controller added meanwhile survives', async () => {
+    const other = 'finalizers';
+    expect((await server.request('POST', '/api/v1/namespaces', { body: { metadata: { name: other } } })).status).toBe(
+      201,
+    );
+    const base = `/apis/recsys.dev/v1alpha1/namespaces/${other}/recmodels`;
+    const created = await server.request('POST', base, {
+      body: {
+        apiVersion: 'recsys.dev/v1alpha1',
+        kind: 'RecModel',
+        metadata: { name: 'shared', namespace: other },
+        spec: {
+          dataset: { source: '/artifacts/data/synth' },
+          report: { enabled: false },
+          frontend: { enabled: false },
+        },
+      },
+    });
+    expect(created.status, created.body).toBe(201);
+    const cached = JSON.parse(created.body);
+    // Another controller adds its own finalizer after the operator's cache last saw the object.
+    const added = await server.request('PATCH', `${base}/shared`, {
+      body: { metadata: { finalizers: ['other.dev/keep'] } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(added.status, added.body).toBe(200);
+    const cache: ObjectCache = {
+      recModel: () => cached,
+      owned: { job: () => undefined, jobs: () => [], deployment: () => undefined, cronJob: () => undefined },
+    };
+    const reconciler = new RecModelReconciler(
+      new KubeClient(kubeConfig, other, 'finalizer-test', () => undefined),
+      cache,
+      {
+        ...testOperatorOptions(other, work),
+        log: () => undefined,
+      },
+    );
+    await expect(reconciler.reconcile('shared')).rejects.toBeInstanceOf(ConflictError);
+    const now = JSON.parse((await server.request('GET', `${base}/shared`)).body);
+    expect(now.metadata.finalizers).toEqual(['other.dev/keep']);
   });
 });
