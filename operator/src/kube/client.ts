@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -8,7 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import { ConflictError } from '@recsys/core/recmodel/effects';
 import { RECMODEL_GROUP, RECMODEL_PLURAL, RECMODEL_VERSION, type RecModelStatus } from '@recsys/core/recmodel/types';
-import { FIELD_MANAGER } from './names.ts';
+import { APPLIED_ANNOTATION, FIELD_MANAGER } from './names.ts';
 import { type Manifest, sameSpec } from './objects.ts';
 
 const statusOf = (error: unknown) => (error as { code?: number }).code;
@@ -32,7 +32,7 @@ export function apiError(what: string, error: unknown): Error {
   return Object.assign(new Error(`${what}: ${message} (HTTP ${code})`), { code });
 }
 
-/** The API calls the operator makes, each idempotent: create-if-absent, merge patches, status under a resourceVersion. */
+/** The API calls the operator makes, each idempotent: create-if-absent, server-side apply, status under a resourceVersion. */
 export class KubeClient {
   readonly #objects: KubernetesObjectApi;
   readonly #custom: CustomObjectsApi;
@@ -59,18 +59,29 @@ export class KubeClient {
     }
   }
 
-  /** Creates the object, or merge-patches it when it differs from what the cache holds (only its spec: `specOnly`). */
-  async createOrPatch(desired: Manifest, existing: Manifest | undefined, specOnly = false): Promise<void> {
-    if (!existing) return this.createIfAbsent(desired);
-    if (specOnly ? sameSpec(desired.spec, existing.spec) : sameSpec(desired, existing)) return;
-    const { name, namespace, annotations } = desired.metadata;
-    await this.patch({
-      apiVersion: desired.apiVersion,
-      kind: desired.kind,
-      metadata: { name, namespace, annotations },
-      spec: desired.spec,
-    });
-    this.#log(`patched ${desired.kind} ${name}`);
+  /**
+   * Server-side applies the object when it is absent, when what the operator wants changed since its last apply
+   * (the hash in APPLIED_ANNOTATION), or when a field the operator sets drifted (`specOnly`: compare only the
+   * spec). Apply, unlike a merge patch, also removes the fields the operator stopped setting.
+   */
+  async apply(desired: Manifest, existing: Manifest | undefined, specOnly = false): Promise<void> {
+    const hash = createHash('sha256').update(JSON.stringify(desired)).digest('hex').slice(0, 32);
+    if (
+      existing?.metadata?.annotations?.[APPLIED_ANNOTATION] === hash &&
+      (specOnly ? sameSpec(desired.spec, existing.spec) : sameSpec(desired, existing))
+    )
+      return;
+    const { name, annotations } = desired.metadata;
+    const body = {
+      ...desired,
+      metadata: { ...desired.metadata, annotations: { ...annotations, [APPLIED_ANNOTATION]: hash } },
+    };
+    try {
+      await this.#objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      throw apiError(`apply ${desired.kind} ${name}`, error);
+    }
+    this.#log(`${existing ? 'applied' : 'created'} ${desired.kind} ${name}`);
   }
 
   async patch(object: Manifest): Promise<void> {

@@ -56,26 +56,25 @@ export function kubeEffects(context: KubeEffectsContext): RecModelEffects {
     discardGate: async (runName) => discardRunResult(runDir(context.store, name, runName), 'gate'),
     rollServing: async (action) => {
       const deployment = servingDeployment(recModel, config, action.version, action);
-      await client.createOrPatch(deployment, owned.deployment(deployment.metadata.name));
+      await client.apply(deployment, owned.deployment(deployment.metadata.name));
       await client.createIfAbsent(service(recModel, servingName(name), 'serving', action.port));
     },
     runFrontend: async (action) => {
       const deployment = frontendDeployment(recModel, action.port, action.image, 1, config.keysSecret);
-      await client.createOrPatch(deployment, owned.deployment(deployment.metadata.name));
+      await client.apply(deployment, owned.deployment(deployment.metadata.name));
       await client.createIfAbsent(service(recModel, frontendName(name), 'frontend', action.port));
     },
     stopFrontend: async () => {
       const existing = owned.deployment(frontendName(name));
       const { port, image } = recModel.spec.frontend;
-      if (existing)
-        await client.createOrPatch(frontendDeployment(recModel, port, image, 0, config.keysSecret), existing);
+      if (existing) await client.apply(frontendDeployment(recModel, port, image, 0, config.keysSecret), existing);
     },
     schedule: async (action) => {
       const cronJobName = action.job === 'retrain' ? retrainCronJobName(name) : reportCronJobName(name);
       if (action.schedule === null) return client.deleteIfPresent('batch/v1', 'CronJob', cronJobName);
       const desired =
         action.job === 'retrain' ? retrainCronJob(recModel, config, action.schedule) : reportCronJob(recModel, config);
-      await client.createOrPatch(desired, owned.cronJob(cronJobName), true);
+      await client.apply(desired, owned.cronJob(cronJobName), true);
     },
     // The slot was observed from the Job the report CronJob created for it, which writes the report.
     writeReport: async (action) => log(`${name}: the report CronJob wrote the report of ${action.slot}`),

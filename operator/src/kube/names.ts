@@ -12,6 +12,8 @@ export const FINALIZER = `${RECMODEL_GROUP}/cleanup`;
 /** The CronJob controller stamps the slot a Job was created for with this annotation. */
 export const CRONJOB_SCHEDULED_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 export const FIELD_MANAGER = 'recsys-operator';
+/** A hash of what the operator last applied to an object: a change to it (a field removed too) means apply again. */
+export const APPLIED_ANNOTATION = `${RECMODEL_GROUP}/applied`;
 
 export type OwnedRole = 'train' | 'gate' | 'serving' | 'frontend' | 'retrain-schedule' | 'report';
 

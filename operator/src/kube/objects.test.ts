@@ -8,6 +8,7 @@ import {
   type Manifest,
   reportCronJob,
   retrainCronJob,
+  sameSpec,
   servingDeployment,
   trainerJob,
 } from './objects.ts';
@@ -231,5 +232,10 @@ describe('owned objects', () => {
     expect(cronJob.spec.jobTemplate.spec.template.spec).toEqual(
       trainerJob(recModel, config, 'x', 'spec').spec.template.spec,
     );
+  });
+
+  it('compares only what the operator sets: a key it leaves undefined matches whatever the server defaulted', () => {
+    expect(sameSpec({ a: 1, b: undefined }, { a: 1, b: 'defaulted' })).toBe(true);
+    expect(sameSpec({ a: 1 }, { a: 2 })).toBe(false);
   });
 });

@@ -459,7 +459,10 @@ export function reportCronJob(recModel: RecModel, config: WorkloadConfig): Manif
   };
 }
 
-/** True when every field the operator sets in `desired` has the same value in `existing` (defaults aside). */
+/**
+ * True when every field the operator sets in `desired` has the same value in `existing` (defaults aside; a key
+ * left undefined is one the operator does not set). Removals are caught by the applied hash, not here.
+ */
 export function sameSpec(desired: unknown, existing: unknown): boolean {
   if (desired === null || typeof desired !== 'object') return desired === existing;
   if (existing === null || typeof existing !== 'object') return false;
@@ -468,5 +471,7 @@ export function sameSpec(desired: unknown, existing: unknown): boolean {
       Array.isArray(existing) && desired.length === existing.length && desired.every((d, i) => sameSpec(d, existing[i]))
     );
   }
-  return Object.entries(desired).every(([k, v]) => sameSpec(v, (existing as Record<string, unknown>)[k]));
+  return Object.entries(desired).every(
+    ([k, v]) => v === undefined || sameSpec(v, (existing as Record<string, unknown>)[k]),
+  );
 }
