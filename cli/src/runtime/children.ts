@@ -51,6 +51,8 @@ export class ChildProcesses {
     if (this.#children.has(role)) throw new Error(`a ${role} process is already running`);
     mkdirSync(path.dirname(options.logFile), { recursive: true });
     const log = createWriteStream(options.logFile, { flags: 'a' });
+    // A log file that cannot be written (its directory removed) loses the log, never the process.
+    log.on('error', () => undefined);
     const child = spawn(options.command, options.args, {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,9 +79,9 @@ export class ChildProcesses {
           if (done) return;
           done = true;
           this.#children.delete(role);
-          log.end();
           options.onExit({ code, signal, stdout, stderrTail: tail, stopped: entry.stopping });
-          resolve();
+          // Exited means the log file is closed too, so a caller may remove its directory.
+          log.end(() => resolve());
         };
         // 'close' comes after the exit and after stdout/stderr are drained, so the last lines are in.
         child.once('close', (code, signal) => finish(code, signal));
