@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventRow } from './event-log.ts';
 import { isLogFile, type LogKind } from './files.ts';
-import { isCorruptFile, quarantineFile } from './quarantine.ts';
+import { isCorruptFile } from './quarantine.ts';
 import type { RequestLogRow } from './request-log.ts';
 
 export interface LogQuery {
@@ -11,8 +11,6 @@ export interface LogQuery {
   since?: number;
   /** Epoch ms, exclusive. */
   until?: number;
-  /** Move a corrupt file into `quarantine/` and report it, instead of listing it as a problem on every read. */
-  quarantine?: boolean;
 }
 
 export interface FileProblem {
@@ -24,8 +22,11 @@ export interface LogRead<Row> {
   rows: Row[];
   files: string[];
   problems: FileProblem[];
-  /** Corrupt files moved aside (with `quarantine: true`), each with where it went and why. */
-  quarantined: FileProblem[];
+  /**
+   * Files SQLite calls corrupt: their rows up to the damage are in `rows`, the rest is skipped. They stay where
+   * they are, since a live serving process may still append to them; serving quarantines its own at start-up.
+   */
+  damaged: (FileProblem & { rows_read: number })[];
 }
 
 /** The log files of one kind in a directory (every serving process's), oldest name first. */
@@ -48,7 +49,7 @@ type StoredEvent = Omit<EventRow, 'in_model' | 'event_id'> & { in_model: number;
 export function readRequestLogs(dir: string, query: LogQuery = {}): LogRead<RequestLogRow> {
   const read = readEach(
     logFiles(dir, 'requests'),
-    'SELECT * FROM requests WHERE timestamp >= ? AND timestamp < ? ORDER BY timestamp',
+    'SELECT * FROM requests WHERE timestamp >= ? AND timestamp < ?',
     query,
     (row: StoredRequest): RequestLogRow => ({
       ...row,
@@ -65,7 +66,9 @@ export function readRequestLogs(dir: string, query: LogQuery = {}): LogRead<Requ
 export function readEventLogs(dir: string, query: LogQuery = {}): LogRead<EventRow> {
   const read = readEach(
     logFiles(dir, 'events'),
-    'SELECT * FROM events WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid',
+    // Rowid order (no ORDER BY, so no sort that reads the whole file first): a damaged file yields the rows
+    // before its damage, and the stable sort below keeps arrival order among equal times.
+    'SELECT * FROM events WHERE received_at >= ? AND received_at < ?',
     query,
     ({ event_id, ...row }: StoredEvent): EventRow => ({
       ...row,
@@ -78,8 +81,8 @@ export function readEventLogs(dir: string, query: LogQuery = {}): LogRead<EventR
 }
 
 /**
- * One time-range query over every file. A file that cannot be read (being created, corrupt) is listed in
- * `problems` instead of failing the whole read.
+ * One time-range query over every file, row by row. A file that cannot be read (being created) is listed in
+ * `problems`, a corrupt one in `damaged` with the rows read before the damage kept; neither fails the whole read.
  */
 function readEach<Stored, Row>(
   files: string[],
@@ -89,21 +92,24 @@ function readEach<Stored, Row>(
 ): LogRead<Row> {
   const rows: Row[] = [];
   const problems: FileProblem[] = [];
-  const quarantined: FileProblem[] = [];
+  const damaged: LogRead<Row>['damaged'] = [];
   for (const file of files) {
+    const before = rows.length;
     try {
-      const stored = withDatabase(
-        file,
-        (db) => db.prepare(sql).all(query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER) as Stored[],
-      );
-      for (const row of stored) rows.push(decode(row));
+      withDatabase(file, (db) => {
+        for (const row of db.prepare(sql).iterate(query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER))
+          rows.push(decode(row as Stored));
+      });
     } catch (err) {
-      if (query.quarantine && isCorruptFile(err))
-        quarantined.push({ file: quarantineFile(file), error: (err as Error).message });
-      else problems.push({ file, error: (err as Error).message });
+      const error = (err as Error).message;
+      if (isCorruptFile(err)) damaged.push({ file, error, rows_read: rows.length - before });
+      else {
+        rows.length = before;
+        problems.push({ file, error });
+      }
     }
   }
-  return { rows, files, problems, quarantined };
+  return { rows, files, problems, damaged };
 }
 
 function withDatabase<T>(file: string, use: (db: Database.Database) => T): T {

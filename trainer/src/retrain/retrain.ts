@@ -71,8 +71,8 @@ export interface CandidateResult {
     replaced: number;
     unlisted_movies: number[];
     rejected: number;
-    /** Corrupt event-log files moved into `quarantine/` (their interactions are not used). */
-    quarantined: string[];
+    /** Event-log files SQLite calls corrupt: read up to the damage and left in place (serving quarantines them). */
+    damaged: string[];
     /** With an event stream: the last event id read (the retrain saw every event up to it); null for event logs. */
     through: number | null;
   };
@@ -127,7 +127,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
   if (options.eventStream && options.eventLogDir) {
     throw new Error('a retrain reads one event source: the event stream or the event-log directory, not both');
   }
-  const { events, quarantined, through } = options.eventStream
+  const { events, damaged, through } = options.eventStream
     ? await ingestStream(options.eventStream, say)
     : { ...ingest(options.eventLogDir, say), through: null };
   say(`ingested ${events.length} posted interaction(s)`);
@@ -187,7 +187,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
       replaced: merged.replaced,
       unlisted_movies: merged.unlistedMovies,
       rejected: merged.rejected,
-      quarantined,
+      damaged,
       through,
     },
     newly_learnable: learnable,
@@ -198,18 +198,21 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
 }
 
 /**
- * Every posted interaction of the event logs. A corrupt file is quarantined and reported (as serving does), so it
- * blocks no retrain; a file that cannot be read for another reason (busy, half-created) stops the retrain instead of
- * losing its interactions.
+ * Every posted interaction of the event logs. A corrupt file is read up to its damage and reported, never moved
+ * (a serving process may still be appending to it), so it blocks no retrain; a file that cannot be read for
+ * another reason (busy, half-created) stops the retrain instead of losing its interactions.
  */
 function ingest(
   eventLogDir: string | undefined,
   say: (line: string) => void,
-): { events: NewInteraction[]; quarantined: string[] } {
-  if (!eventLogDir || !existsSync(eventLogDir)) return { events: [], quarantined: [] };
-  const { rows, problems, quarantined } = readEventLogs(eventLogDir, { quarantine: true });
-  for (const q of quarantined)
-    say(`quarantined corrupt event log ${q.file}: ${q.error}; its interactions are not used`);
+): { events: NewInteraction[]; damaged: string[] } {
+  if (!eventLogDir || !existsSync(eventLogDir)) return { events: [], damaged: [] };
+  const { rows, problems, damaged } = readEventLogs(eventLogDir);
+  for (const d of damaged)
+    say(
+      `event log ${d.file} is damaged (${d.error}): used the ${d.rows_read} interactions before the damage; ` +
+        'left in place for the serving process that writes it to quarantine',
+    );
   if (problems.length > 0) {
     throw new Error(
       `cannot read every event log in ${eventLogDir}: ${problems.map((p) => `${p.file}: ${p.error}`).join('; ')}; ` +
@@ -218,7 +221,7 @@ function ingest(
   }
   return {
     events: rows.map(({ user_id, movie_id, rating, timestamp }) => ({ user_id, movie_id, rating, timestamp })),
-    quarantined: quarantined.map((q) => q.file),
+    damaged: damaged.map((d) => d.file),
   };
 }
 
@@ -226,7 +229,7 @@ function ingest(
 async function ingestStream(
   url: string,
   say: (line: string) => void,
-): Promise<{ events: NewInteraction[]; quarantined: string[]; through: number }> {
+): Promise<{ events: NewInteraction[]; damaged: string[]; through: number }> {
   let read: Awaited<ReturnType<typeof readEventStream>>;
   try {
     read = await readEventStream(url);
@@ -236,7 +239,7 @@ async function ingestStream(
   say(`read the event stream ${shownUrl(url)} up to id ${read.through}`);
   return {
     events: read.rows.map(({ user_id, movie_id, rating, timestamp }) => ({ user_id, movie_id, rating, timestamp })),
-    quarantined: [],
+    damaged: [],
     through: read.through,
   };
 }
