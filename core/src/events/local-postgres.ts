@@ -105,7 +105,13 @@ export class LocalPostgres {
   }
 
   get pid(): number | undefined {
-    return this.#child?.exitCode === null ? this.#child.pid : undefined;
+    return this.#alive() ? this.#child?.pid : undefined;
+  }
+
+  /** A process killed by a signal keeps exitCode null and sets signalCode instead: both say it is gone. */
+  #alive(): boolean {
+    const child = this.#child;
+    return !!child && child.exitCode === null && child.signalCode === null;
   }
 
   get dataDir(): string {
@@ -134,7 +140,7 @@ export class LocalPostgres {
     }
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
-      if (this.#child?.exitCode !== null) {
+      if (!this.#alive()) {
         throw new Error(
           `PostgreSQL exited during start-up (port ${this.port}); its log ${path.join(this.dir, 'postgres.log')} ends:\n${this.#logTail()}`,
         );
@@ -153,7 +159,7 @@ export class LocalPostgres {
   /** A fast shutdown (SIGINT: open transactions roll back, committed ones are on disk), SIGKILL after 15 s. */
   async stop(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !this.#alive()) return;
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await this.#exited;
@@ -166,7 +172,7 @@ export class LocalPostgres {
    */
   async crash(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !this.#alive()) return;
     child.kill('SIGQUIT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await this.#exited;
@@ -175,7 +181,7 @@ export class LocalPostgres {
 
   /** For exit paths where nothing async runs any more: an immediate shutdown, not waited for. */
   crashNow(): void {
-    if (this.#child?.exitCode === null) this.#child.kill('SIGQUIT');
+    if (this.#alive()) this.#child?.kill('SIGQUIT');
   }
 
   #init(): void {
