@@ -63,6 +63,8 @@ export class LocalRuntime {
   readonly #secrets: LocalSecrets;
   /** The PostgreSQL `spec.serving.eventStream: postgres` asks for: started on first need, data under <var>/postgres. */
   #engine: Promise<LocalPostgres> | undefined;
+  /** The same engine once it started, for exit paths that cannot wait for a promise. */
+  #engineNow: LocalPostgres | undefined;
   /** The arguments the serving child was started with, and the spec settings they came from. */
   #servingArgs: string[] | undefined;
   #servingSettings: string | undefined;
@@ -118,12 +120,10 @@ export class LocalRuntime {
     await (await this.#engine?.catch(() => undefined))?.stop();
   }
 
+  /** Synchronous on purpose: it runs in process.on('exit') and right before process.exit, where no promise settles. */
   killChildrenNow(): void {
     this.#children.killAllNow();
-    void this.#engine?.then(
-      (engine) => engine.crashNow(),
-      () => {},
-    );
+    this.#engineNow?.crashNow();
   }
 
   childPids(): number[] {
@@ -256,6 +256,7 @@ export class LocalRuntime {
     const dir = path.join(this.#options.paths.var, 'postgres');
     this.#engine ??= LocalPostgres.start({ dir, password: this.#secrets.eventStreamPassword }).then(
       (engine) => {
+        this.#engineNow = engine;
         this.#options.log(`event stream: PostgreSQL at ${engine.url} (data in ${engine.dataDir}, PID ${engine.pid})`);
         return engine;
       },
