@@ -1,33 +1,26 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
+import { tempDir } from '@recsys/core/testing/fixtures';
 import { freePort } from '@recsys/core/testing/ports';
 import { syntheticDataset } from '@recsys/trainer/testing/synthetic';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnUp, stopUp, until as waitUntil } from '../testing/up-process.ts';
 
 const scratch = tempDir('recsys-up-stream-');
 // As root, PostgreSQL runs as the postgres user, who must reach <var>/postgres through this directory.
 chmodSync(scratch.dir, 0o711);
-const cli = path.join(repoRoot, 'cli/src/main.ts');
 const varDir = path.join(scratch.dir, 'var');
 let up: ChildProcess | undefined;
 let output = '';
 
-afterAll(() => {
-  if (up?.exitCode === null) up.kill('SIGKILL');
+afterAll(async () => {
+  await stopUp(up);
   scratch.cleanup();
-});
+}, 30_000);
 
-async function until<T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs / 1000} s; recsys up said:\n${output.slice(-3000)}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs: number) =>
+  waitUntil(what, probe, timeoutMs, () => output);
 
 const alive = (pid: number) => {
   try {
@@ -63,12 +56,8 @@ describe('recsys up with the event stream the runtime runs', () => {
         '  report: { enabled: false }',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [cli, 'up', '-f', specFile, '--var', varDir, '--tick', '500'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnUp(['-f', specFile, '--var', varDir, '--tick', '500'], (d) => (output += d));
     up = child;
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
     const api = `http://127.0.0.1:${apiPort}`;
     await until(
       'a ready /health',

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readLocalState } from '@recsys/core/recmodel/local-state';
@@ -6,6 +6,7 @@ import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { freePort } from '@recsys/core/testing/ports';
 import { syntheticDataset } from '@recsys/trainer/testing/synthetic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnUp, stopUp, until as waitUntil } from '../testing/up-process.ts';
 import { SITE_ENTRY } from './local-runtime.ts';
 
 const scratch = tempDir('recsys-up-int-');
@@ -18,15 +19,8 @@ let output = '';
 let apiPort: number;
 let sitePort: number;
 
-async function until<T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs / 1000} s; recsys up said:\n${output.slice(-3000)}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | null> | T | null, timeoutMs: number) =>
+  waitUntil(what, probe, timeoutMs, () => output);
 
 async function get(url: string): Promise<{ status: number; body: string } | null> {
   try {
@@ -99,19 +93,13 @@ beforeAll(async () => {
 }, 300_000);
 
 function startUp(env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [cli, 'up', '-f', specFile, '--var', varDir, '--tick', '500'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  return child;
+  return spawnUp(['-f', specFile, '--var', varDir, '--tick', '500'], (d) => (output += d), env);
 }
 
-afterAll(() => {
-  if (up.exitCode === null) up.kill('SIGKILL');
+afterAll(async () => {
+  await stopUp(up);
   scratch.cleanup();
-});
+}, 30_000);
 
 describe('recsys up -f on small synthetic data', () => {
   it('trains the first model, then serves /health ready and the site', async () => {
@@ -190,6 +178,7 @@ describe('recsys up -f on small synthetic data', () => {
   }, 30_000);
 
   it('keeps serving the same Production when a training run crashes, and records the failure', async () => {
+    await stopUp(up);
     up = startUp({ RECSYS_CRASH_AT: 'retrain:trained' });
     const production = await until(
       'a ready /health after the restart',
