@@ -104,11 +104,9 @@ describe('downloading an official archive (served from 127.0.0.1)', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/silent`;
     try {
-      const started = performance.now();
       await expect(
         fetchArchive('ml-100k', { baseUrl: silentUrl, cacheDir: path.join(work.dir, 'cache'), stallMs: 300 }),
       ).rejects.toThrow(`${silentUrl}/ml-100k.zip.md5: download failed: nothing received for 0.3 s`);
-      expect(performance.now() - started).toBeLessThan(5000);
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
