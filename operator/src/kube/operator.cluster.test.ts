@@ -186,7 +186,13 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     // A standby never acts while the leader renews the Lease.
     const standby = startOperator();
     await waitFor(async () => expect(readFileSync(standby.logFile, 'utf8')).toContain('waiting for the lease'));
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // A positive signal before asserting the absence: the leader renewed three times while the standby waited
+    // (both retry every second), so the standby had its chances to take the Lease whatever the machine's load.
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/recsys-operator`;
+    for (let renewal = 0; renewal < 3; renewal += 1) {
+      const before = (await get(leasePath)).spec.renewTime;
+      await waitFor(async () => expect((await get(leasePath)).spec.renewTime).not.toBe(before));
+    }
     await standby.stop();
     const standbyLog = readFileSync(standby.logFile, 'utf8');
     expect(standbyLog).not.toContain('leading');
