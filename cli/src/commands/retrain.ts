@@ -3,6 +3,7 @@ import { DEFAULT_SELECTION, type SelectionRule } from '@recsys/trainer/train/sel
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import {
+  FOLDS_HELP,
   familyList,
   MEMORY_BUDGET_HELP,
   MODELS_HELP,
@@ -57,6 +58,7 @@ export function registerRetrain(program: Command): void {
       'validation coverage@100 a candidate needs to win the search',
       shareOption('--min-coverage'),
     )
+    .option('--folds <n>', FOLDS_HELP, positiveInteger)
     .option(
       '--max-jaccard <share>',
       'largest mean pairwise top-10 Jaccard a candidate may have to win the search',
@@ -119,6 +121,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     model: flags.model,
     models: flags.models,
     budget: flags.budget,
+    folds: flags.folds,
     memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: thresholdsFrom(flags),
@@ -148,6 +151,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     families: flags.models?.names,
     familyBudgets: flags.models?.budgets,
     budget: flags.budget,
+    folds: flags.folds,
     memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: overrides.thresholds,
