@@ -172,7 +172,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
   it('creates the trainer Job once even when killed right after creating it (before the status names it)', async () => {
     operator = startOperator(['RECSYS_CRASH_AT=operator:job-created']);
     const applied = await server.kubectl(['apply', '-f', '-'], {
-      input: recModelYaml({ families: ['popularity', 'als'], minRelativeImprovement: 0.01, schedule: '0 3 * * *' }),
+      input: recModelYaml({ families: ['popularity', 'ease_trend'], minRelativeImprovement: 0.01, schedule: '0 3 * * *' }),
     });
     expect(applied.code, applied.stderr).toBe(0);
     await waitFor(async () => expect(operator?.exited()?.signal).toBe('SIGKILL'));
@@ -257,7 +257,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
 
   it('adopts the Job the CronJob creates for a slot, and on promote patches the Deployment to the new version', async () => {
     const applied = await server.kubectl(['apply', '-f', '-'], {
-      input: recModelYaml({ families: ['popularity', 'als'], minRelativeImprovement: -1, schedule: '30 4 * * *' }),
+      input: recModelYaml({ families: ['popularity', 'ease_trend'], minRelativeImprovement: -1, schedule: '30 4 * * *' }),
     });
     expect(applied.code, applied.stderr).toBe(0);
     const specRun = await waitFor(async () => {
@@ -462,7 +462,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
   });
 
   it('refuses a gate decision whose Production moved before it was applied, gates again, and never promotes the worse candidate', async () => {
-    // A RecModel of its own: popularity first, then itemknn (better than popularity, worse than als on this data).
+    // A RecModel of its own: popularity first, then itemknn (gate NDCG@10 on this data: popularity 0.170 < itemknn 0.184 < EASE + trend 0.236).
     const race = (families: string[]) => {
       const value = JSON.parse(recModelYaml({ families, minRelativeImprovement: 0, schedule: '0 3 * * *' }));
       value.metadata.name = 'race';
@@ -506,7 +506,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect(await complete(gateJobName(runB, v1))).toBe('verdict=promote\n');
     await waitFor(async () => expect(existsSync(`${pause}.reached`)).toBe(true));
 
-    // A: another process trains als on the same data and promotes it (its own compare-and-set against v1).
+    // A: another process trains EASE + trend on the same data and promotes it (its own compare-and-set against v1).
     const store = path.join(volume, 'store');
     const trainA = execFileSync(
       process.execPath,
@@ -519,7 +519,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
         path.join(volume, 'data/synth'),
         '--store',
         store,
-      ].concat(['--work-dir', path.join(volume, 'work'), '--model', 'race', '--models', 'als', '--budget', '2']),
+      ].concat(['--work-dir', path.join(volume, 'work'), '--model', 'race', '--models', 'ease_trend', '--budget', '2']),
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const a = JSON.parse(trainA).version as string;
