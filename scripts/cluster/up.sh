@@ -18,8 +18,12 @@ if pid_alive kubelet && pid_alive kube-apiserver; then
   log "already running ($CLUSTER_DIR); make cluster-down stops it"
   exit 0
 fi
-if [ -f "$OWNER_FILE" ] && [ "$(cat "$OWNER_FILE")" != "$CLUSTER_DIR" ] && [ -d "$(cat "$OWNER_FILE")/pids" ]; then
-  die "another checkout's cluster ($(cat "$OWNER_FILE")) holds this machine's node bridge and ports; run make cluster-down there first"
+# One cluster per machine (the node bridge, its address and ports): another checkout's (a CI run's) goes first.
+other_cluster() { [ -f "$OWNER_FILE" ] && [ "$(cat "$OWNER_FILE")" != "$CLUSTER_DIR" ] && [ -d "$(cat "$OWNER_FILE")/pids" ]; }
+if other_cluster; then
+  log "another checkout's cluster ($(cat "$OWNER_FILE")) holds this machine's node; waiting up to 20 minutes for it to go"
+  for ((i = 0; i < 240; i++)); do other_cluster || break; sleep 5; done
+  other_cluster && die "another checkout's cluster ($(cat "$OWNER_FILE")) is still up; run make cluster-down there first"
 fi
 # Leftovers of a cluster that did not stop cleanly go first.
 [ -d "$CLUSTER_DIR" ] && "$HERE/down.sh"
