@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { healthResponse, popularResponse, recommendResponse, similarResponse } from '@recsys/core/api/schemas';
 import { RecModelSchema } from '@recsys/core/recmodel/types';
 import { ml100kDir } from '@recsys/core/testing/fixtures';
@@ -16,6 +15,7 @@ import {
   clusterDir,
   clusterProcesses,
   fetchJson,
+  findOnVolumes,
   hostLeftovers,
   kubectl,
   kubectlJson,
@@ -25,6 +25,7 @@ import {
   readmeDeployCommands,
   waitFor,
 } from './cluster.ts';
+import { describeDayTwo } from './day-two.ts';
 
 // The whole system on a real single-node Kubernetes: `make cluster-up deploy` as README says, then what a platform
 // engineer and an end user see, then `make cluster-down` leaving the machine as it was. One file, run in order:
@@ -209,6 +210,8 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     expect(health.model?.version).toBe(productionVersion);
   });
 
+  describeDayTwo();
+
   it('make cluster-down stops every process by PID and leaves no mount, netns, chain, bridge, cgroup or file', async () => {
     expect(clusterProcesses().length).toBeGreaterThanOrEqual(8);
     const down = await make(['cluster-down']);
@@ -225,14 +228,6 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     expect(existsSync(clusterDir)).toBe(false);
   });
 });
-
-/** Every file of this name on the hostPath PersistentVolumes make cluster-up offers. */
-function findOnVolumes(name: string): string[] {
-  const volumes = path.join(clusterDir, 'volumes');
-  return readdirSync(volumes, { recursive: true, encoding: 'utf8' })
-    .filter((file) => path.basename(file) === name)
-    .map((file) => path.join(volumes, file));
-}
 
 async function expectServingAnswers(base: string): Promise<void> {
   const recommended = await fetchJson(recommendResponse, `${base}/recommend`, {

@@ -29,6 +29,7 @@ prepare_tier() {
     cluster) RECSYS_KUBE_BUILD_P="${RECSYS_KUBE_BUILD_P:-2}" scripts/kube-bins.sh >/dev/null ;;
     e2e)
       if [ "$(id -u)" -ne 0 ]; then echo "the e2e tier runs a node and needs root" >&2; [ "${CI:-}" != true ]; return; fi
+      scripts/system-deps.sh prometheus || return
       if [ -n "$e2e_background" ]; then
         wait "$e2e_background" || { tail -n 40 test-output/e2e-prepare.log >&2; false; }
       else

@@ -1,6 +1,7 @@
 import { healthResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { docsPage } from '../api/docs-page.ts';
+import { draining } from '../api/errors.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { respond } from '../api/respond.ts';
 import type { ServingMetrics } from '../metrics.ts';
@@ -28,9 +29,10 @@ export function healthRoute(slot: ModelSlot): Middleware {
   return (ctx) => respond(ctx, healthResponse, health(slot));
 }
 
-/** GET /ready: 200 once a verified bundle is loaded, 503 before (the readiness probe). */
-export function readyRoute(slot: ModelSlot): Middleware {
+/** GET /ready: 200 once a verified bundle is loaded, 503 before and while shutting down (the readiness probe). */
+export function readyRoute(slot: ModelSlot, isDraining: () => boolean): Middleware {
   return (ctx) => {
+    if (isDraining()) throw draining();
     slot.require();
     respond(ctx, healthResponse, health(slot));
   };
