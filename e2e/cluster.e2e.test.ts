@@ -206,7 +206,10 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     const page = await fetch(`${site}/`, { signal: AbortSignal.timeout(10_000) });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    const health = await fetchJson(healthResponse, `${site}/api/health`);
+    // Polled: in some runs the first answers right after the site starts were an empty 404 (see docs/cluster.md).
+    const health = await waitFor('the site’s /api/health', minutes(1), () =>
+      fetchJson(healthResponse, `${site}/api/health`),
+    );
     expect(health.model?.version).toBe(productionVersion);
   });
 

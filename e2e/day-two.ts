@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { interactionsResponse, recommendResponse } from '@recsys/core/api/schemas';
+import { parseRecModelOrThrow } from '@recsys/core/recmodel/parse';
+import { RunResultSchema } from '@recsys/core/recmodel/run-result';
 import { RecModelSchema } from '@recsys/core/recmodel/types';
 import { repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { MANAGED_BY_LABEL, ROLE_LABEL, servingName, VERSION_ANNOTATION } from '@recsys/operator/kube/names';
@@ -26,12 +28,16 @@ import {
   waitFor,
 } from './cluster.ts';
 import { loopRequests } from './load.ts';
+import { chartServiceMonitor, discoverTargets } from './service-monitor.ts';
 
 // Day 2 on the cluster `make deploy` left: retrains through the CronJob, rolls under load, the report, Prometheus
 // on the node, failover, memory, and helm uninstall. Each step leaves the cluster as the next expects it.
 const MODEL = 'movies';
 const RELEASE = 'recsys';
 const minutes = (n: number) => n * 60_000;
+/** The families of the RecModel make deploy applies. */
+const ALL_FAMILIES = parseRecModelOrThrow(readFileSync(path.join(repoRoot, 'examples/recmodel.yaml'), 'utf8')).spec
+  .models.families;
 
 const Metadata = z.object({
   name: z.string(),
@@ -103,6 +109,16 @@ async function specRunDecided(since: string) {
   });
 }
 
+/** The clients of a request loop get answers from `version`: the Service reached the new pods. */
+async function answersFrom(load: ReturnType<typeof loopRequests>, version: string): Promise<void> {
+  await waitFor(
+    `answers from ${version}`,
+    minutes(1),
+    async () => (load.seen().versions.includes(version) ? true : undefined),
+    250,
+  );
+}
+
 /** Every serving pod runs `version` and is Ready, and no pod of another version is left. */
 async function servingRolledTo(version: string, timeoutMs = minutes(5)): Promise<void> {
   await waitFor(`serving rolled to ${version}`, timeoutMs, async () => {
@@ -152,8 +168,8 @@ async function postInteractions(firstUser: number, users: number, perUser: numbe
   return accepted;
 }
 
-/** Applies a one-off Job in the trainer image with the artifact volume, and waits for it to succeed. */
-async function runToolJob(name: string, args: string[]): Promise<void> {
+/** Applies a one-off Job running `recsys <args>` in the trainer image with the artifact volume; waits for success. */
+async function runToolJob(name: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   const job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -169,6 +185,7 @@ async function runToolJob(name: string, args: string[]): Promise<void> {
               name: 'recsys',
               image: 'ghcr.io/recsys-dev/trainer:0.1.0',
               args,
+              env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
               volumeMounts: [{ name: 'artifacts', mountPath: '/artifacts' }],
             },
           ],
@@ -178,7 +195,7 @@ async function runToolJob(name: string, args: string[]): Promise<void> {
     },
   };
   await kubectl(['apply', '-f', '-'], JSON.stringify(job));
-  await kubectl(['-n', NAMESPACE, 'wait', '--for=condition=complete', `job/${name}`, '--timeout=180s']);
+  await kubectl(['-n', NAMESPACE, 'wait', '--for=condition=complete', `job/${name}`, '--timeout=300s']);
 }
 
 const expressionValue = z.object({ result: z.array(z.unknown()) });
@@ -187,28 +204,28 @@ export function describeDayTwo(): void {
   describe('day 2 on real pods', () => {
     const work = tempDir('recsys-e2e-prometheus-');
     let prometheus: PrometheusProcess | undefined;
+    let discovery: { stop: () => void } | undefined;
     let firstProduction = '';
     let worse = '';
 
     afterAll(async () => {
+      discovery?.stop();
       await prometheus?.stop();
       work.cleanup();
     });
 
-    it('Prometheus on the node discovers the serving pods through the Kubernetes API and scrapes them', async () => {
-      // Debian's Prometheus, the chart's scrape annotations (prometheus.io/scrape, /port) read through pod discovery.
+    it('Prometheus on the node finds the serving pods as the chart’s ServiceMonitor selects them, and scrapes them', async () => {
+      // Debian's Prometheus has no Kubernetes discovery built in: the ServiceMonitor's selection (Services by label,
+      // their ready endpoints on the named port) is read from the API into a file Prometheus watches.
+      const monitor = await chartServiceMonitor();
+      const targetsFile = path.join(work.dir, 'serving-targets.json');
+      writeFileSync(targetsFile, '[]');
+      discovery = discoverTargets(monitor, targetsFile);
       prometheus = await startPrometheusWith(
         work.dir,
         [
-          'kubernetes_sd_configs:',
-          `  - { role: pod, kubeconfig_file: ${JSON.stringify(kubeconfig)}, namespaces: { names: [${NAMESPACE}] } }`,
-          'relabel_configs:',
-          '  - { source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], regex: "true", action: keep }',
-          '  - source_labels: [__meta_kubernetes_pod_ip, __meta_kubernetes_pod_annotation_prometheus_io_port]',
-          '    regex: (.+);(.+)',
-          '    replacement: $1:$2',
-          '    target_label: __address__',
-          '  - { source_labels: [__meta_kubernetes_pod_name], target_label: pod }',
+          `metrics_path: ${monitor.path}`,
+          `file_sd_configs: [{ files: [${JSON.stringify(targetsFile)}], refresh_interval: 2s }]`,
         ],
         [path.join(repoRoot, 'monitoring', 'recsys-alerts.rules.yml')],
       );
@@ -250,7 +267,6 @@ export function describeDayTwo(): void {
       expect(entry.verdict).toBe('retain');
       expect(entry.failedRules.join(' ')).toMatch(/ndcg@10/);
       expect((await recModel()).status?.productionVersion).toBe(firstProduction);
-      worse = entry.version;
       const trainerLog = await kubectl(['-n', NAMESPACE, 'logs', 'job/e2e-retrain-worse']);
       expect(trainerLog).toMatch(/ingested 600 posted interaction/);
       const events = await kubectlJson(EventList, [
@@ -265,17 +281,33 @@ export function describeDayTwo(): void {
     });
 
     it('a Production moved by hand rolls serving under load: no failed request, and the answers switch version', async () => {
-      // Back to every family first (the run this starts is decided either way), then Production moved to the
-      // worse candidate by hand, as `recsys promote` with a policy that lets anything through.
+      // Every family again, under a rule on NDCG@10 alone and a strict one (+50%): the run this starts, EASE + trend
+      // against EASE + trend, is retained, so Production is still the first one.
       const since = new Date().toISOString();
       await patchSpec({
-        models: {
-          families: [{ name: 'popularity' }, { name: 'itemknn' }, { name: 'als', budget: 6 }, { name: 'ease_trend' }],
-        },
+        models: { families: ALL_FAMILIES },
+        promotion: { minRelativeImprovement: 0.5, secondaryMetrics: [] },
       });
-      await specRunDecided(since);
-      const before = (await recModel()).status?.productionVersion ?? '';
-      await servingRolledTo(before);
+      expect((await specRunDecided(since)).verdict).toBe('retain');
+      expect((await recModel()).status?.productionVersion).toBe(firstProduction);
+      // An item-item model trained and promoted by hand, outside the RecModel's runs (a gated candidate is decided
+      // once and for all, so it cannot be this one): `recsys retrain --candidate-only`, then `recsys promote` with a
+      // policy that lets anything through.
+      await runToolJob(
+        'e2e-train-by-hand',
+        [
+          'retrain',
+          '--candidate-only',
+          '--source=ml-100k',
+          '--store=/artifacts/store',
+          '--work-dir=/artifacts/work',
+        ].concat(['--event-logs=/artifacts/logs', `--model=${MODEL}`, '--models=itemknn', '--run=e2e-by-hand']),
+        { RECSYS_MOVIELENS_BASE_URL: `http://movielens.${NAMESPACE}.svc` },
+      );
+      const [trained] = findOnVolumes('train.json').filter((file) => file.includes(`runs${path.sep}e2e-by-hand`));
+      const result = RunResultSchema.parse(JSON.parse(readFileSync(trained ?? '', 'utf8')));
+      if (result.outcome !== 'trained') throw new Error(`the hand-made candidate failed: ${JSON.stringify(result)}`);
+      worse = result.candidate.version;
 
       const load = loopRequests(`${await servingUrl()}/recommend`, { user_id: 1, k: 10 });
       const anyPolicy = {
@@ -295,21 +327,24 @@ export function describeDayTwo(): void {
         (await recModel()).status?.productionVersion === worse ? true : undefined,
       );
       await servingRolledTo(worse);
+      await answersFrom(load, worse);
       const seen = await load.stop();
       expect(seen.failures).toEqual([]);
-      expect(seen.versions).toEqual([before, worse]);
+      expect(seen.versions).toEqual([firstProduction, worse]);
       expect(seen.answered).toBeGreaterThan(20);
     });
 
     it('a better candidate from the CronJob is promoted and serving rolls under load with no failed request', async () => {
-      // Interactions after the worse Production's data, so the gate has a window after both models' fit cutoffs.
+      // Interactions after the worse Production's data, so the gate has a window after both models' fit cutoffs;
+      // EASE + trend against item-item cosine clears even the +50% rule.
       expect(await postInteractions(920_001, 100, 10)).toBe(1000);
       const load = loopRequests(`${await servingUrl()}/recommend`, { user_id: 1, k: 10 });
       await kubectl(['-n', NAMESPACE, 'create', 'job', '--from=cronjob/movies-retrain', 'e2e-retrain-better']);
       const entry = await decided('e2e-retrain-better');
-      expect(entry.verdict).toBe('promote');
+      expect(entry.verdict, `${entry.summary}; failed: ${entry.failedRules.join(', ')}`).toBe('promote');
       expect(entry.comparedWith).toBe(worse);
       await servingRolledTo(entry.version);
+      await answersFrom(load, entry.version);
       const seen = await load.stop();
       expect(seen.failures).toEqual([]);
       expect(seen.versions).toEqual([worse, entry.version]);

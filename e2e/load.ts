@@ -10,7 +10,11 @@ export interface LoopResult {
  * `clients` keep-alive clients, each sending POST `url` with `body` one request after another until stop(), as a
  * user's traffic would through a Service: every non-2xx answer and every network error is a failure.
  */
-export function loopRequests(url: string, body: unknown, clients = 3): { stop: () => Promise<LoopResult> } {
+export function loopRequests(
+  url: string,
+  body: unknown,
+  clients = 3,
+): { seen: () => LoopResult; stop: () => Promise<LoopResult> } {
   const result: LoopResult = { answered: 0, failures: [], versions: [] };
   let running = true;
   const client = async () => {
@@ -38,6 +42,7 @@ export function loopRequests(url: string, body: unknown, clients = 3): { stop: (
   };
   const loops = Array.from({ length: clients }, client);
   return {
+    seen: () => result,
     async stop() {
       running = false;
       await Promise.all(loops);
