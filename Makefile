@@ -5,7 +5,7 @@ RECSYS := node cli/src/main.ts
 ML100K ?= $(firstword $(wildcard ../shared/data/ml-100k) ml-100k)
 VAR ?= var
 
-.PHONY: start test test-% schemathesis bench bench-scale bench-plain-path install lint typecheck format clean
+.PHONY: start test test-% schemathesis bench bench-scale bench-plain-path figures install lint typecheck format clean
 
 ## start: the whole system on one machine: recsys up -f examples/recmodel.yaml (trains if no Production, serves, retrains on schedule)
 start:
@@ -21,6 +21,10 @@ test-%:
 ## schemathesis: property-based requests from /openapi.json against the real server (also in the integration tier)
 schemathesis: install
 	@$(NODE_ENV_SH) && serving/scripts/schemathesis.sh $(EXAMPLES)
+
+## figures: train on MovieLens 100K and write the README's results table and docs/figures/frontier.svg
+figures: install
+	@$(NODE_ENV_SH) && $(if $(wildcard $(ML100K)/u.data),RECSYS_ML100K=$(abspath $(ML100K))) node scripts/figures.ts
 
 ## bench: the benchmark commands under bench/, each printing its figure and the target it is held to
 bench: install

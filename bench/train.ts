@@ -28,7 +28,7 @@ try {
   const result = await train({ data: prepared, store: path.join(scratch, 'store'), budget });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
-  const trials = Object.values(result.models).reduce((n, m) => n + m.trials, 0);
+  const trials = Object.values(result.models).reduce((n, m) => n + m.trials.length, 0);
   console.log(`recsys train on ml-100k, budget ${budget} per family (${trials} candidates searched on validation)`);
   for (const [name, m] of Object.entries(result.models)) {
     const v = m.validation;

@@ -45,7 +45,7 @@ record() { printf '{"numPassedTests":%d,"numFailedTests":%d,"numPendingTests":0}
 
 run_tier() {
   case "$1" in
-    static) npx tsc -p tsconfig.json && npx tsc -p frontend-astro && npx tsc -p frontend-astro/test && npx biome check . ;;
+    static) scripts/check-lockfile.sh && npx tsc -p tsconfig.json && npx tsc -p frontend-astro && npx tsc -p frontend-astro/test && npx biome check . ;;
     # The README's start command in a fresh clone with an empty HOME, until the API and the site answer.
     # Its last line counts its scenarios: "N passed, M failed".
     newcomer)

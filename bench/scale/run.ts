@@ -26,7 +26,7 @@ import { evaluate } from '../../trainer/src/evaluate/evaluate.ts';
 import { popularityFamily } from '../../trainer/src/train/families/popularity.ts';
 import { recommenderFor } from '../../trainer/src/train/search.ts';
 import { type TrainProgress, train } from '../../trainer/src/train/train.ts';
-import { fitWindow, heldOutFor } from '../../trainer/src/train/window.ts';
+import { fitWindow } from '../../trainer/src/train/window.ts';
 
 /** MovieLens' published sizes: users, movies, ratings. */
 const SHAPES: Record<string, { users: number; items: number; interactions: number }> = {
@@ -215,7 +215,7 @@ for (const name of args.shapes.split(',')) {
   const refit = fitWindow(data, 'fit');
   const popular = evaluate({
     recommender: recommenderFor(await popularityFamily.fit(refit, { window: null }), refit),
-    heldOut: heldOutFor(refit),
+    heldOut: refit.heldOut,
   });
   const chosen = result.models[result.best].test['ndcg@10'] as number;
   const baseline = popular.warm.metrics['ndcg@10'];

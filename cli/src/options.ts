@@ -55,11 +55,15 @@ export function printJson(value: unknown): void {
 }
 
 /** `--min-coverage`: a share of the catalogue in [0, 1]. */
-export function parseShare(value: string): number {
-  const share = Number(value);
-  if (!(share >= 0 && share <= 1))
-    throw new Error(`--min-coverage: expected a share in [0, 1], got ${JSON.stringify(value)}`);
-  return share;
+/** A share in [0, 1] for `flag` (`--min-coverage`, `--max-jaccard`). */
+export function shareOption(flag: string): (value: string) => number {
+  return (value) => {
+    const share = Number(value);
+    if (!(value.trim() !== '' && share >= 0 && share <= 1)) {
+      throw new InvalidArgumentError(`${flag}: expected a share in [0, 1], got ${JSON.stringify(value)}`);
+    }
+    return share;
+  };
 }
 
 /** `--run <name>`: a run's name (a Job name in a cluster), which also names its directory in the store. */

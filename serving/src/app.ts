@@ -27,7 +27,7 @@ import type { ModelSlot } from './model/slot.ts';
 import { genresRoute, movieRoute, moviesRoute, popularRoute } from './routes/catalogue.ts';
 import type { RouteDeps } from './routes/context.ts';
 import { interactionsRoute } from './routes/interactions.ts';
-import { docsRoute, healthRoute, metricsRoute, openApiRoute, readyRoute } from './routes/meta.ts';
+import { docsRoute, healthRoute, metricsRoute, openApiRoute, readyRoute, type Staleness } from './routes/meta.ts';
 import { recommendRoute } from './routes/recommend.ts';
 import { similarRoute } from './routes/similar.ts';
 
@@ -43,6 +43,8 @@ export interface AppOptions {
   apiKeys?: ApiKeys;
   /** Per-key and per-user event rates; absent: unlimited. */
   writeLimits?: WriteLimits;
+  /** Why the served model is stale (not Production for too long), or null; /ready and /health say so. */
+  staleness?: Staleness;
   /** Origins allowed to call the API from a browser. */
   corsOrigins?: readonly string[];
   bodyLimitBytes?: number;
@@ -71,8 +73,8 @@ export function createApp(options: AppOptions): Koa {
     .get('/movies', validate('query', moviesQuery), moviesRoute(deps))
     .get('/movies/:id', validate('params', movieParams), movieRoute(deps))
     .get('/genres', genresRoute(deps))
-    .get('/health', healthRoute(deps.slot))
-    .get('/ready', readyRoute(deps.slot, options.isDraining ?? (() => false)))
+    .get('/health', healthRoute(deps.slot, options.staleness))
+    .get('/ready', readyRoute(deps.slot, options.staleness, options.isDraining))
     .get('/metrics', metricsRoute(deps.metrics))
     .get('/openapi.json', openApiRoute())
     .get('/docs', docsRoute());

@@ -13,6 +13,8 @@ export interface ServingMetrics {
   modelSwaps: Counter<'outcome'>;
   foldInUsers: Counter<'change'>;
   eventLogsQuarantined: Counter;
+  /** Where `recsys_model_stale_seconds` reads, on each scrape, since when serving has differed from Production. */
+  watchStaleness(since: () => number | undefined): void;
   setModel(info: ModelInfo): void;
 }
 
@@ -25,6 +27,16 @@ export function createServingMetrics(options: { defaultMetrics?: boolean } = {})
     help: 'The model being served (value 1 for the current one)',
     labelNames: ['name', 'version', 'type'] as const,
     registers,
+  });
+  let staleSince: () => number | undefined = () => undefined;
+  new Gauge({
+    name: 'recsys_model_stale_seconds',
+    help: 'Seconds the served version has differed from the registry Production (0 while they agree; --follow only)',
+    registers,
+    collect() {
+      const since = staleSince();
+      this.set(since === undefined ? 0 : (Date.now() - since) / 1000);
+    },
   });
   return {
     registry,
@@ -75,6 +87,9 @@ export function createServingMetrics(options: { defaultMetrics?: boolean } = {})
       help: 'Corrupt event-log files moved into quarantine/ at start-up (their interactions are not used)',
       registers,
     }),
+    watchStaleness(since) {
+      staleSince = since;
+    },
     setModel(info) {
       modelInfo.reset();
       modelInfo.set({ name: info.name, version: info.version, type: info.type }, 1);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { listVersions } from '@recsys/core/bundle/reader';
 import { logFilePath } from '@recsys/core/logs/files';
 import type { RequestLogSink } from '@recsys/core/logs/request-log';
-import { readProductionPointer } from '@recsys/core/registry/pointer';
+import { readProductionHistory, readProductionPointer } from '@recsys/core/registry/pointer';
 import { ApiKeys } from './auth/api-keys.ts';
 import type { RestoredState } from './events/event-store.ts';
 import { SqliteEventStore } from './events/sqlite-event-store.ts';
@@ -35,6 +35,10 @@ export interface ServeOptions {
   /** Keys that may POST /interactions: a file re-read when it changes, and/or comma-separated (RECSYS_API_KEYS). */
   apiKeysFile?: string;
   apiKeysEnv?: string;
+  /** How soon a Production version that failed to load is tried again (default RETRY_FAILED_MS). */
+  retryMs?: number;
+  /** How long serving may differ from Production (--follow) before /ready says so (default STALE_GRACE_MS). */
+  staleGraceMs?: number;
   /** Fold-in users held in memory at most (LRU); an evicted one is read back from the event store. */
   foldInUsers?: number;
   /** Per-key and per-user event rates (default: DEFAULT_WRITE_LIMITS); null turns both off. */
@@ -55,6 +59,9 @@ export interface RunningService extends RunningServer {
   history: UserHistory;
   follower: Follower | undefined;
 }
+
+/** Long enough for a normal swap (load + verify) and a retry; a model stuck for longer is reported. */
+export const STALE_GRACE_MS = 120_000;
 
 /** Per API key 500 events/s, per user 10 events/s; bursts up to one full batch (1,000) either way. */
 export const DEFAULT_WRITE_LIMITS: WriteLimits = {
@@ -167,6 +174,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       corsOrigins: options.corsOrigins,
       bodyLimitBytes: options.bodyLimitBytes,
       apiKeys,
+      staleness: () => staleness(),
       writeLimits: options.writeLimits === null ? undefined : (options.writeLimits ?? DEFAULT_WRITE_LIMITS),
     });
   } catch (err) {
@@ -175,13 +183,43 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     await eventStore.close();
     throw err;
   }
+  // Following Production, a corrupt Production bundle at start is not the end: the newest earlier Production that
+  // verifies serves meanwhile (loudly), and the follower keeps retrying Production and reports the divergence.
+  const loadInitial = async (version: string): Promise<ModelHandle> => {
+    try {
+      return await load(options.store, modelName, version);
+    } catch (err) {
+      if (!options.follow) throw err;
+      for (const earlier of readProductionHistory(options.store, modelName).filter((v) => v !== version)) {
+        try {
+          const model = await load(options.store, modelName, earlier);
+          metrics.modelSwaps.inc({ outcome: 'fallback' });
+          say(
+            `serving: WARNING Production ${version} failed to load (${(err as Error).message}); serving the earlier Production ${earlier} until it loads`,
+          );
+          return model;
+        } catch {
+          // That one is damaged too: try the next older one.
+        }
+      }
+      throw err;
+    }
+  };
+  let follower: Follower | undefined;
+  const staleGraceMs = options.staleGraceMs ?? STALE_GRACE_MS;
+  metrics.watchStaleness(() => follower?.divergence()?.since);
+  const staleness = () => {
+    const divergence = follower?.divergence();
+    if (!divergence || Date.now() - divergence.since < staleGraceMs) return null;
+    return `serving ${divergence.served ?? 'nothing'} for ${Math.round((Date.now() - divergence.since) / 1000)} s while the registry's Production is ${divergence.production ?? 'unknown'}: ${divergence.reason}`;
+  };
   let restored: RestoredState;
   try {
     const started = performance.now();
-    const model = initial ? await load(options.store, modelName, initial) : undefined;
-    if (initial) {
+    const model = initial ? await loadInitial(initial) : undefined;
+    if (model) {
       say(
-        `serving: loaded ${modelName}/${initial} (verified) in ${Math.round(performance.now() - started)} ms${model?.approximate ? ', answering from its usearch indexes' : ''}`,
+        `serving: loaded ${modelName}/${model.info.version} (verified) in ${Math.round(performance.now() - started)} ms${model.approximate ? ', answering from its usearch indexes' : ''}`,
       );
     }
     const restoring = performance.now();
@@ -199,13 +237,14 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     throw err;
   }
 
-  const follower = options.follow
+  follower = options.follow
     ? followProduction({
         store: options.store,
         modelName,
         slot,
         load,
         pollMs: options.pollMs,
+        retryMs: options.retryMs,
         onSwap: (from, to) => {
           metrics.modelSwaps.inc({ outcome: 'swapped' });
           say(`serving: swapped ${modelName} ${from ?? '(none)'} → ${to}`);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { readBundle } from '@recsys/core/bundle/reader';
+import { MODEL_FILES } from '@recsys/core/model-files';
 import { ml100kDir, repoRoot, tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningService, serve } from './serve.ts';
@@ -18,11 +20,13 @@ interface Listed {
 describe.skipIf(!source)('the plain recsys train pick on ml-100k, through the running API', () => {
   const temp = tempDir('recsys-serving-pick-');
   let running: RunningService;
+  let prepared: { users: number };
+  let trained: { version: string; bundle: string; best: string };
   beforeAll(async () => {
     const data = path.join(temp.dir, 'data');
     const store = path.join(temp.dir, 'store');
-    recsys('data', 'prepare', '--source', source!, '--out', data, '--json');
-    const trained = JSON.parse(recsys('train', '--data', data, '--store', store, '--json'));
+    prepared = JSON.parse(recsys('data', 'prepare', '--source', source!, '--out', data, '--json'));
+    trained = JSON.parse(recsys('train', '--data', data, '--store', store, '--json'));
     recsys('promote', '--store', store, '--version', trained.version);
     running = await serve({ store, follow: true, port: 0, logDir: path.join(temp.dir, 'logs'), say: () => {} });
   });
@@ -83,5 +87,26 @@ describe.skipIf(!source)('the plain recsys train pick on ml-100k, through the ru
       lift += listed.filter(sharesGenre).length / listed.length - others.filter(sharesGenre).length / others.length;
     }
     expect(lift / seeds.length).toBeGreaterThan(0.1);
+  });
+
+  it('/recommend is personalised for user 100 and for every user preparation keeps; the same-#1 share is reported', async () => {
+    const one = await call(running.url, 'POST', '/recommend', { user_id: 100, k: 10 });
+    expect(one.status).toBe(200);
+    expect(one.body.source).toBe('personalised');
+    expect(one.body.is_fallback).toBe(false);
+
+    const userIds = (await readBundle(trained.bundle)).u32(MODEL_FILES.userIds);
+    expect(userIds.length).toBe(prepared.users);
+    const firsts = new Map<number, number>();
+    for (const userId of userIds) {
+      const res = await call(running.url, 'POST', '/recommend', { user_id: userId, k: 10 });
+      expect(res.body.source, `user ${userId}: ${res.body.reason}`).toBe('personalised');
+      const first = res.body.recommendations[0].movie_id;
+      firsts.set(first, (firsts.get(first) ?? 0) + 1);
+    }
+    const [movie, count] = [...firsts.entries()].sort((a, b) => b[1] - a[1])[0];
+    console.log(
+      `${trained.best} ${trained.version}: /recommend same-#1 share ${(count / userIds.length).toFixed(3)} (movie ${movie}, ${count} of ${userIds.length} users)`,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { type RetrainOptions, type RetrainResult, retrain, trainCandidate } from '@recsys/trainer/retrain/retrain';
-import type { SelectionRule } from '@recsys/trainer/train/search';
+import { DEFAULT_SELECTION, type SelectionRule } from '@recsys/trainer/train/selection';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import {
@@ -7,10 +7,10 @@ import {
   MEMORY_BUDGET_HELP,
   MODELS_HELP,
   memorySize,
-  parseShare,
   positiveInteger,
   printJson,
   runName,
+  shareOption,
 } from '../options.ts';
 import { recordRunStep } from '../run-step.ts';
 import {
@@ -26,6 +26,7 @@ interface RetrainFlags extends Omit<RetrainOverrides, 'thresholds'>, ThresholdFl
   file?: string;
   var: string;
   minCoverage?: number;
+  maxJaccard?: number;
   candidateOnly: boolean;
   run?: string;
   terminationLog?: string;
@@ -51,7 +52,16 @@ export function registerRetrain(program: Command): void {
     .option('--model <name>', `the model name in the store (default: the RecModel's name, else ${DEFAULT_MODEL_NAME})`)
     .option('--models <families>', MODELS_HELP, familyList)
     .option('--budget <n>', 'candidates tried per family on validation', positiveInteger)
-    .option('--min-coverage <share>', 'validation coverage@100 a candidate needs to win the search', parseShare)
+    .option(
+      '--min-coverage <share>',
+      'validation coverage@100 a candidate needs to win the search',
+      shareOption('--min-coverage'),
+    )
+    .option(
+      '--max-jaccard <share>',
+      'largest mean pairwise top-10 Jaccard a candidate may have to win the search',
+      shareOption('--max-jaccard'),
+    )
     .option('--memory-budget <size>', MEMORY_BUDGET_HELP, memorySize)
     .option('--tracking-uri <url>', 'an MLflow server (default: RECSYS_TRACKING_URI, else embedded in the store)')
     .option(
@@ -113,11 +123,14 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     trackingUri: flags.trackingUri,
     thresholds: thresholdsFrom(flags),
   };
-  const selection: SelectionRule | undefined =
-    flags.minCoverage === undefined ? undefined : { metric: 'ndcg@10', minCoverage: flags.minCoverage };
+  const flagged = (base: SelectionRule): SelectionRule => ({
+    ...base,
+    ...(flags.minCoverage === undefined ? {} : { minCoverage: flags.minCoverage }),
+    ...(flags.maxJaccard === undefined ? {} : { maxJaccard: flags.maxJaccard }),
+  });
   if (flags.file) {
     const fromSpec = retrainOptionsFromSpec(readRecModelFile(flags.file), localPaths(flags.var), overrides);
-    return selection ? { ...fromSpec, selection } : fromSpec;
+    return { ...fromSpec, selection: flagged(fromSpec.selection ?? DEFAULT_SELECTION) };
   }
   const missing = (['source', 'store', 'workDir'] as const).filter((key) => flags[key] === undefined);
   if (missing.length > 0) {
@@ -138,7 +151,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: overrides.thresholds,
-    selection,
+    selection: flagged(DEFAULT_SELECTION),
   };
 }
 

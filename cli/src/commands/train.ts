@@ -1,5 +1,5 @@
-import { DEFAULT_SELECTION } from '@recsys/trainer/train/search';
-import { DEFAULT_BUDGET, DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
+import { DEFAULT_SELECTION } from '@recsys/trainer/train/selection';
+import { DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import {
   type FamilyChoice,
@@ -7,9 +7,9 @@ import {
   MEMORY_BUDGET_HELP,
   MODELS_HELP,
   memorySize,
-  parseShare,
   positiveInteger,
   printJson,
+  shareOption,
 } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { type ThresholdFlags, thresholdOptions, thresholdsFrom } from '../threshold-options.ts';
@@ -20,7 +20,8 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description(
       'Search each model family on validation (fit on train), choose the best NDCG@10 among candidates with ' +
-        'coverage@100 >= the floor, refit on train+validation, score test once, and export the winner as a bundle.',
+        'coverage@100 >= the floor and top-10 Jaccard <= the limit (re-checked on the deployed refit), refit on ' +
+        'train+validation, score test once, and export the winner as a bundle that knows every interaction.',
     )
     .requiredOption(
       '--data <dir>',
@@ -29,12 +30,18 @@ export function registerTrain(program: Command): void {
     .requiredOption('--store <dir>', 'the artifact store: bundles and the model registry')
     .option('--model <name>', 'the model name in the store', DEFAULT_MODEL_NAME)
     .option('--models <families>', MODELS_HELP, familyList)
-    .option('--budget <n>', 'candidates tried per family on validation', positiveInteger, DEFAULT_BUDGET)
+    .option('--budget <n>', 'trials per family on validation (default: each family its own, 8 or 16)', positiveInteger)
     .option(
       '--min-coverage <share>',
       'validation coverage@100 a candidate needs to win',
-      parseShare,
+      shareOption('--min-coverage'),
       DEFAULT_SELECTION.minCoverage,
+    )
+    .option(
+      '--max-jaccard <share>',
+      'largest mean pairwise Jaccard of two users top-10 lists a candidate may have to win',
+      shareOption('--max-jaccard'),
+      DEFAULT_SELECTION.maxJaccard,
     )
     .option(
       '--tracking-uri <url>',
@@ -49,8 +56,9 @@ export function registerTrain(program: Command): void {
         store: string;
         model: string;
         models?: FamilyChoice;
-        budget: number;
+        budget?: number;
         minCoverage: number;
+        maxJaccard: number;
         trackingUri?: string;
         memoryBudget?: number;
         json: boolean;
@@ -64,7 +72,7 @@ export function registerTrain(program: Command): void {
         families: options.models?.names,
         familyBudgets: options.models?.budgets,
         budget: options.budget,
-        selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage },
+        selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage, maxJaccard: options.maxJaccard },
         trackingUri: options.trackingUri,
         memoryBudget: options.memoryBudget,
         thresholds: thresholdsFrom(options),
@@ -102,7 +110,16 @@ export function registerTrain(program: Command): void {
           models: Object.fromEntries(
             Object.entries(result.models).map(([name, m]) => [
               name,
-              { params: m.params, validation: m.validation, test: m.test, cold: m.cold },
+              {
+                params: m.params,
+                eligible: m.eligible,
+                why: m.why,
+                validation: m.validation,
+                test: m.test,
+                cold: m.cold,
+                deployed: m.deployed,
+                trials: m.trials,
+              },
             ]),
           ),
         });
@@ -113,7 +130,15 @@ export function registerTrain(program: Command): void {
   );
 }
 
-const COLUMNS = ['ndcg@10', 'recall@20', 'hit_rate@10', 'mrr', 'coverage@100'] as const;
+const COLUMNS = [
+  'ndcg@10',
+  'recall@20',
+  'hit_rate@10',
+  'mrr',
+  'coverage@100',
+  'jaccard@10',
+  'same_first_share',
+] as const;
 
 function trainTable(result: TrainResult): string {
   const lines = [`exported ${result.best} as ${result.version} (${result.bundle})`, ''];
@@ -124,7 +149,9 @@ function trainTable(result: TrainResult): string {
       const metrics = m[split];
       const ci = metrics.ci['ndcg@10'];
       rows.push([
-        split === 'validation' ? `${name}${name === result.best ? ' *' : ''}${m.eligible ? '' : ' (cov<floor)'}` : '',
+        split === 'validation'
+          ? `${name}${name === result.best ? ' *' : ''}${m.eligible ? '' : ' (not eligible)'}`
+          : '',
         split,
         ...COLUMNS.map((c) => (metrics[c] as number).toFixed(4)),
         `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]`,
@@ -138,6 +165,8 @@ function trainTable(result: TrainResult): string {
   lines.push(`memory budget ${(bytes / 2 ** 30).toFixed(1)} GiB (${source})`);
   for (const [name, reason] of Object.entries(result.skipped)) lines.push(`skipped ${name}: ${reason}`);
   lines.push('');
-  for (const [name, m] of Object.entries(result.models)) lines.push(`${name}: ${JSON.stringify(m.params)}`);
+  for (const [name, m] of Object.entries(result.models)) {
+    lines.push(`${name}: ${JSON.stringify(m.params)}${m.eligible ? '' : ` — not eligible: ${m.why.join('; ')}`}`);
+  }
   return `${lines.join('\n')}\n`;
 }

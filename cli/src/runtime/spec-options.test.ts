@@ -14,9 +14,9 @@ describe('the retrain a RecModel describes', () => {
       workDir: '/v/work',
       store: '/v/store',
       modelName: 'movies',
-      families: ['popularity', 'itemknn', 'als', 'ease_trend'],
-      budget: 8,
-      selection: { metric: 'ndcg@10', minCoverage: 0.5 },
+      families: ['popularity', 'itemknn', 'als', 'ease_trend', 'ease_active_trend'],
+      budget: undefined,
+      selection: { metric: 'ndcg@10', minCoverage: 0.5, maxJaccard: 0.1 },
       trackingUri: undefined,
       thresholds: { positiveRating: 4, minUserPositives: 5, minItemPositives: 10, iterative: false },
     });

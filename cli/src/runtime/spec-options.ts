@@ -86,7 +86,7 @@ export function retrainOptionsFromSpec(
     memoryBudget:
       overrides.memoryBudget ??
       (request.memoryBudget === undefined ? undefined : parseMemoryQuantity(request.memoryBudget)),
-    selection: { metric: 'ndcg@10', minCoverage: request.minCoverage },
+    selection: { metric: 'ndcg@10', minCoverage: request.minCoverage, maxJaccard: request.maxJaccard },
     policy: recModel.spec.promotion,
     trackingUri: overrides.trackingUri ?? request.trackingUri,
   };

@@ -80,7 +80,13 @@ describe('examples/recmodel.yaml', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     const { spec, metadata } = result.recModel;
     expect(metadata.name).toBe('movies');
-    expect(spec.models.families.map((f) => f.name)).toEqual(['popularity', 'itemknn', 'als', 'ease_trend']);
+    expect(spec.models.families.map((f) => f.name)).toEqual([
+      'popularity',
+      'itemknn',
+      'als',
+      'ease_trend',
+      'ease_active_trend',
+    ]);
     expect(spec.schedule).toBe('0 3 * * *');
     // Every field the example writes is a field of the schema (nothing silently ignored).
     expect(Object.keys(parse(text).spec).sort()).toEqual(Object.keys(spec).sort());

@@ -19,8 +19,8 @@ describe('parseRecModel', () => {
     const { spec } = result.recModel;
     expect(spec.promotion).toEqual(DEFAULT_POLICY);
     expect(spec.selection.minCoverage).toBe(0.5);
-    expect(spec.models.families).toHaveLength(4);
-    expect(spec.models.budget).toBe(8);
+    expect(spec.models.families).toHaveLength(5);
+    expect(spec.models.budget).toBeUndefined();
     expect(spec.tracking.backend).toBe('embedded');
     expect(spec.schedule).toBeUndefined();
     expect(spec.report).toMatchObject({ enabled: true, since: '24h', format: 'markdown' });

@@ -17,10 +17,12 @@ export interface TrainingRequest {
   workDir: string;
   model: string;
   families: { name: string; budget?: number }[];
-  budget: number;
+  /** Trials per family; absent: each family its own default. */
+  budget?: number;
   /** A Kubernetes quantity (e.g. 2Gi) bounding one fit's model arrays; the process's own limit decides when absent. */
   memoryBudget?: string;
   minCoverage: number;
+  maxJaccard: number;
   thresholds: { positiveRating: number; minUserPositives: number; minItemPositives: number; iterative: boolean };
   trackingUri?: string;
 }
@@ -38,6 +40,7 @@ export function trainingRequest(recModel: RecModel, places: TrainingPlaces): Tra
     budget: models.budget,
     memoryBudget: models.memoryBudget,
     minCoverage: selection.minCoverage,
+    maxJaccard: selection.maxJaccard,
     thresholds: {
       positiveRating: dataset.positiveRating,
       minUserPositives: dataset.minUserPositives,
@@ -62,12 +65,13 @@ export function trainingArgs(recModel: RecModel, places: TrainingPlaces): string
     ...['--source', request.source, '--event-logs', request.eventLogs],
     ...['--store', request.store, '--work-dir', request.workDir, '--model', request.model],
     ...['--models', request.families.map((f) => (f.budget === undefined ? f.name : `${f.name}:${f.budget}`)).join(',')],
-    ...['--budget', String(request.budget), '--min-coverage', String(request.minCoverage)],
+    ...['--min-coverage', String(request.minCoverage), '--max-jaccard', String(request.maxJaccard)],
     ...['--positive-rating', String(thresholds.positiveRating)],
     ...['--min-user-positives', String(thresholds.minUserPositives)],
     ...['--min-item-positives', String(thresholds.minItemPositives)],
   ];
   if (thresholds.iterative) args.push('--iterative');
+  if (request.budget !== undefined) args.push('--budget', String(request.budget));
   if (request.memoryBudget) args.push('--memory-budget', request.memoryBudget);
   if (request.trackingUri) args.push('--tracking-uri', request.trackingUri);
   return args;

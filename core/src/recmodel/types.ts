@@ -16,7 +16,7 @@ export const RECMODEL_API_VERSION = `${RECMODEL_GROUP}/${RECMODEL_VERSION}`;
 export const RETRAIN_ANNOTATION = `${RECMODEL_GROUP}/retrain`;
 export const HISTORY_LIMIT = 20;
 
-const MODEL_FAMILIES = ['popularity', 'itemknn', 'als', 'ease_trend'] as const;
+const MODEL_FAMILIES = ['popularity', 'itemknn', 'als', 'ease_trend', 'ease_active_trend'] as const;
 
 /** Five cron fields (minute hour day month weekday) or a descriptor such as @daily; the CronJob dialect. */
 export const CRON_PATTERN =
@@ -113,8 +113,10 @@ const ModelsSpecSchema = z
       .int()
       .min(1)
       .max(1000)
-      .default(8)
-      .describe('Candidates tried on validation per family, unless the family names its own.'),
+      .optional()
+      .describe(
+        'Trials on validation per family, unless the family names its own; each family its own default (8, or 16 for the EASE + trend families) when absent.',
+      ),
     memoryBudget: z
       .string()
       .regex(/^[0-9]+(\.[0-9]+)?(k|M|G|T|Ki|Mi|Gi|Ti)?$/, {
@@ -138,6 +140,14 @@ const SelectionSpecSchema = z
       .max(1)
       .default(0.5)
       .describe('Validation coverage@100 a candidate needs to win the search.'),
+    maxJaccard: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe(
+        'Largest mean pairwise Jaccard of two users top-10 lists a candidate may have (on validation and on the deployed refit) to win the search: how alike the lists may be.',
+      ),
   })
   .strict();
 

@@ -103,6 +103,7 @@ describe('because you liked', () => {
         scoreUser: (user, out) => scorer.scoreUser(user, out),
         scoreFromLiked: (liked, out) => scorer.scoreFromLiked(liked, out),
         scoreSimilar: (seeds, out) => scorer.scoreSimilar(seeds, out),
+        withHistory: (history) => scorer.withHistory(history),
         bundleFiles: () => scorer.bundleFiles(),
       };
       const answer = [...becauseYouLiked(scorer, liked, recommended)];

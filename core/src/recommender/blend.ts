@@ -1,10 +1,17 @@
+import type { Csr } from '../csr.ts';
+import { type UserActivity, userActivity } from './activity.ts';
 import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
 
 /** One component of a blend: its scores are standardised (z-scored over the catalogue) and weighted. */
 export interface BlendPart {
   scorer: Scorer;
   weight: number;
+  /** Scale the weight by the user's recent activity (the blend's `activity`); a user folded in counts as active. */
+  byActivity?: boolean;
 }
+
+/** Bundle file of the per-user activity weights of a blend with parts weighted by activity. */
+export const ACTIVITY_FILE = 'user_activity.f32';
 
 /**
  * A weighted sum of z-scored component scores — e.g. factor scores + w × log trending counts — so that
@@ -19,11 +26,15 @@ export class BlendScorer implements Scorer {
   /** The one item-comparing part's pairwise similarity (it answers scoreSimilar alone); absent otherwise. */
   readonly similarityTo: Scorer['similarityTo'];
   readonly #similarParts: readonly BlendPart[];
+  readonly activity: UserActivity | undefined;
   readonly #over: Uint8Array;
   readonly #scratch: Float32Array;
 
-  /** `over[i]` non-zero marks the items the z-score statistics are taken over (the fit catalogue). */
-  constructor(parts: readonly BlendPart[], over: Uint8Array) {
+  /**
+   * `over[i]` non-zero marks the items the z-score statistics are taken over (the fit catalogue); `activity` is
+   * required when a part is weighted by it.
+   */
+  constructor(parts: readonly BlendPart[], over: Uint8Array, activity?: UserActivity) {
     if (parts.length === 0) throw new Error('blend scorer: needs at least one part');
     this.items = parts[0].scorer.items;
     for (const part of parts) {
@@ -33,7 +44,11 @@ export class BlendScorer implements Scorer {
     }
     if (over.length !== this.items)
       throw new Error(`blend scorer: mask has ${over.length} entries, expected ${this.items}`);
+    if (parts.some((part) => part.byActivity) && !activity) {
+      throw new Error('blend scorer: a part is weighted by user activity, but no activity was given');
+    }
     this.parts = parts;
+    this.activity = activity;
     this.#similarParts = parts.filter((part) => part.scorer.comparesItems && part.weight > 0);
     this.comparesItems = this.#similarParts.length > 0;
     this.similarityTo = this.#similarParts.length === 1 ? this.#similarParts[0].scorer.similarityTo : undefined;
@@ -42,7 +57,8 @@ export class BlendScorer implements Scorer {
   }
 
   scoreUser(user: number, out: Float32Array): void {
-    this.#blend(out, (part, scratch) => part.scoreUser(user, scratch));
+    const activity = this.activity?.perUser[user] ?? 1;
+    this.#blend(out, (part, scratch) => part.scoreUser(user, scratch), this.parts, activity);
   }
 
   scoreFromLiked(liked: Uint32Array, out: Float32Array): void {
@@ -63,21 +79,29 @@ export class BlendScorer implements Scorer {
     this.#blend(out, (part, scratch) => part.scoreSimilar(seeds, scratch), similar.length > 0 ? similar : this.parts);
   }
 
+  withHistory(history: Csr): BlendScorer {
+    const parts = this.parts.map((part) => ({ ...part, scorer: part.scorer.withHistory(history) }));
+    return new BlendScorer(parts, this.#over, this.activity && userActivity(history, this.activity.halfLifeDays));
+  }
+
   /** Each part's files under a `part<i>.` prefix; `scorer.json` lists the parts with their weights. */
   bundleFiles(): ScorerFiles {
     const arrays: ScorerFiles['arrays'] = {};
     const parts = this.parts.map((part, p) => {
       const files = part.scorer.bundleFiles();
       for (const [name, array] of Object.entries(files.arrays)) arrays[`${partPrefix(p)}${name}`] = array;
-      return { weight: part.weight, scorer: files.description };
+      return { weight: part.weight, by_activity: part.byActivity === true, scorer: files.description };
     });
-    return { description: { kind: this.kind, parts }, arrays };
+    if (this.activity) arrays[ACTIVITY_FILE] = this.activity.perUser;
+    const activity = this.activity ? { half_life_days: this.activity.halfLifeDays } : null;
+    return { description: { kind: this.kind, parts, activity }, arrays };
   }
 
   #blend(
     out: Float32Array,
     score: (part: Scorer, scratch: Float32Array) => void,
     parts: readonly BlendPart[] = this.parts,
+    activity = 1,
   ): void {
     checkOut(this, out);
     out.fill(0);
@@ -97,7 +121,8 @@ export class BlendScorer implements Scorer {
       const mean = count > 0 ? sum / count : 0;
       const variance = count > 0 ? Math.max(0, sumSquares / count - mean * mean) : 0;
       // A constant part carries no ranking signal: it contributes nothing rather than dividing by zero.
-      const scale = variance > 0 ? part.weight / Math.sqrt(variance) : 0;
+      const weight = part.byActivity ? part.weight * activity : part.weight;
+      const scale = variance > 0 ? weight / Math.sqrt(variance) : 0;
       for (let i = 0; i < this.items; i++) out[i] += (scratch[i] - mean) * scale;
     }
   }

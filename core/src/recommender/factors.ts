@@ -1,4 +1,5 @@
 import { tensor } from '../bundle/file-codec.ts';
+import { type Csr, rowIndices, rowLength } from '../csr.ts';
 import { DotKernel } from './dot-kernel.ts';
 import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
 
@@ -98,6 +99,20 @@ export class FactorScorer implements Scorer {
       for (let f = 0; f < factors; f++) query[f] += itemFactors[seed * factors + f] * scale;
     }
     return query;
+  }
+
+  /** Every user of `history` folded in from their whole row against the fitted item factors (zero when empty). */
+  withHistory(history: Csr): FactorScorer {
+    const foldIn = this.#foldIn;
+    if (!foldIn) {
+      throw new Error('factor scorer: no fold-in solver was given, so it cannot take in a longer history');
+    }
+    const { factors, itemFactors } = this.model;
+    const userFactors = new Float32Array(history.rows * factors);
+    for (let user = 0; user < history.rows; user++) {
+      if (rowLength(history, user) > 0) userFactors.set(foldIn(rowIndices(history, user)), user * factors);
+    }
+    return new FactorScorer({ factors, userFactors, itemFactors }, { foldIn, foldInParams: this.foldInParams });
   }
 
   /** The cosine of `item` with each of `others`: one kernel dot product per pair. */

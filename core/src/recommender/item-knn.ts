@@ -67,6 +67,10 @@ export class ItemKnnScorer implements Scorer {
     this.scoreFromLiked(seeds, out);
   }
 
+  withHistory(history: Csr): ItemKnnScorer {
+    return new ItemKnnScorer(this.neighbours, history, this.params);
+  }
+
   /** `item`'s stored similarity to each of `others` (0 when not its neighbour): one pass over `item`'s row. */
   readonly similarityTo = (item: number, others: Uint32Array, out: Float32Array): void => {
     out.fill(0, 0, others.length);

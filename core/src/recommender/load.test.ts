@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../csr.ts';
 import { mulberry32 } from '../metrics/prng.ts';
+import { userActivity } from './activity.ts';
 import { BlendScorer } from './blend.ts';
-import { catalogueFromFit } from './catalogue.ts';
+import { catalogueFromFit, catalogueWithHistory } from './catalogue.ts';
 import { FactorScorer } from './factors.ts';
 import { ItemKnnScorer } from './item-knn.ts';
 import { loadRecommender, recommenderFiles, SCORER_FILE } from './load.ts';
@@ -158,5 +159,72 @@ describe('BlendScorer', () => {
     popular.scoreSimilar(Uint32Array.of(1), a);
     popular.scoreUser(0, b);
     expect([...a]).toEqual([...b]);
+  });
+});
+
+describe('withHistory: a fitted model that knows every interaction', () => {
+  // The history: the fit data plus later interactions, and a user the fit never saw (row 20).
+  const later = { user: [0, 3, 20, 20], item: [5, 9, 1, 4] };
+  const rowOfAll: number[] = [...rowOf];
+  const colOfAll: number[] = [...colOf];
+  later.user.forEach((u, e) => {
+    rowOfAll.push(u);
+    colOfAll.push(later.item[e]);
+  });
+  const order = rowOfAll.map((_, e) => e).sort((a, b) => rowOfAll[a] - rowOfAll[b]);
+  const history = csrFromCoo(
+    users + 1,
+    items,
+    Uint32Array.from(order, (e) => rowOfAll[e]),
+    Uint32Array.from(order, (e) => colOfAll[e]),
+  );
+  const catalogueAll = catalogueWithHistory(fit, history, catalogue.movieIds);
+
+  it('keeps the fit catalogue as the candidates and knows the new user', () => {
+    expect([...catalogueAll.inCatalogue]).toEqual([...catalogue.inCatalogue]);
+    const recommender = new Recommender(knn.withHistory(history), catalogueAll);
+    expect(recommender.knowsUser(20)).toBe(true);
+    // Item-based: a known user is scored from their whole history, exactly as a fold-in from it.
+    for (const user of [0, 3, 20]) {
+      const liked = history.indices.subarray(history.indptr[user], history.indptr[user + 1]);
+      expect(recommender.recommend(user, 5)).toEqual(new Recommender(knn, catalogue).recommendFromLiked(liked, 5));
+    }
+  });
+
+  it('folds every user of a factor model in from their whole history', () => {
+    const scorer = factors.withHistory(history);
+    expect(scorer.users).toBe(users + 1);
+    for (const user of [0, 3, 20]) {
+      const liked = history.indices.subarray(history.indptr[user], history.indptr[user + 1]);
+      expect([...scorer.model.userFactors.subarray(user * 3, user * 3 + 3)]).toEqual([...foldIn(liked)]);
+    }
+    expect(() => new FactorScorer(factorModel).withHistory(history)).toThrow(/no fold-in solver/);
+  });
+
+  it('round-trips the fit catalogue mask through a bundle, apart from the history', () => {
+    const deployed = new Recommender(blend.withHistory(history), catalogueAll, attributes);
+    const loaded = loadRecommender(memoryBundle(recommenderFiles(deployed)), { makeFoldIn: () => foldIn });
+    expect([...loaded.catalogue.inCatalogue]).toEqual([...catalogue.inCatalogue]);
+    expect(loaded.catalogue.seen.indices).toEqual(history.indices);
+    expect(loaded.recommend(20, 10)).toEqual(deployed.recommend(20, 10));
+  });
+
+  it('recomputes user activity from the longer history and stores it in the bundle', () => {
+    const DAY = 86_400;
+    const timed = { ...history, times: Float64Array.from(history.indices, (_, e) => e * DAY) };
+    const active = new BlendScorer(
+      [
+        { scorer: knn, weight: 1 },
+        { scorer: popularity, weight: 2, byActivity: true },
+      ],
+      catalogue.inCatalogue,
+      userActivity({ ...fit, times: Float64Array.from(fit.indices, (_, e) => e * DAY) }, 30),
+    ).withHistory(timed);
+    expect(active.activity?.perUser.length).toBe(users + 1);
+    const deployed = new Recommender(active, catalogueAll, attributes);
+    const loaded = loadRecommender(memoryBundle(recommenderFiles(deployed)), { makeFoldIn: () => foldIn });
+    expect((loaded.scorer as BlendScorer).activity).toEqual(active.activity);
+    for (let u = 0; u <= users; u++)
+      if (deployed.knowsUser(u)) expect(loaded.recommend(u, 10)).toEqual(deployed.recommend(u, 10));
   });
 });

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import type { BundleFileValue } from '../bundle/file-codec.ts';
 import { alsFoldInFromParams } from './als.ts';
-import { BlendScorer, partPrefix, prefixedArrays } from './blend.ts';
+import { ACTIVITY_FILE, BlendScorer, partPrefix, prefixedArrays } from './blend.ts';
 import { type Catalogue, catalogueArrays, catalogueFromBundle } from './catalogue.ts';
 import { type FactorModel, FactorScorer, type FoldIn } from './factors.ts';
 import type { ItemAttributes } from './filters.ts';
@@ -74,17 +75,35 @@ export function loadScorer(
     case 'factors':
       return FactorScorer.fromBundle(description, arrays, options.makeFoldIn ?? alsFoldInFromParams);
     case 'blend': {
-      const parts = (description.parts as { weight: number; scorer: unknown }[]).map((part, p) => ({
+      const blend = parseBlend(description);
+      const parts = blend.parts.map((part, p) => ({
         weight: part.weight,
+        byActivity: part.by_activity,
         scorer: loadScorer(describe(part.scorer), prefixedArrays(arrays, partPrefix(p)), catalogue, options),
       }));
-      return new BlendScorer(parts, catalogue.inCatalogue);
+      const { activity } = blend;
+      return new BlendScorer(
+        parts,
+        catalogue.inCatalogue,
+        activity ? { halfLifeDays: activity.half_life_days, perUser: arrays.f32(ACTIVITY_FILE) } : undefined,
+      );
     }
     default:
       throw new Error(
         `${SCORER_FILE}: unknown scorer kind "${description.kind}"; expected one of ${SCORER_KINDS.join(', ')} (a newer bundle needs a newer reader)`,
       );
   }
+}
+
+const blendDescription = z.object({
+  parts: z.array(z.object({ weight: z.number(), by_activity: z.boolean().default(false), scorer: z.unknown() })).min(1),
+  activity: z.object({ half_life_days: z.number().positive() }).nullish(),
+});
+
+function parseBlend(description: ScorerDescription): z.output<typeof blendDescription> {
+  const parsed = blendDescription.safeParse(description);
+  if (!parsed.success) throw new Error(`${SCORER_FILE}: not a blend description:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 function describe(value: unknown): ScorerDescription {

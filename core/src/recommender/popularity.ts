@@ -1,3 +1,4 @@
+import type { Csr } from '../csr.ts';
 import { type BundleArrays, checkOut, type Scorer, type ScorerFiles } from './scorer.ts';
 
 /** Bundle file names of the popularity scorer. */
@@ -38,6 +39,10 @@ export class PopularityScorer implements Scorer {
   scoreSimilar(_seeds: Uint32Array, out: Float32Array): void {
     checkOut(this, out);
     out.set(this.scores);
+  }
+
+  withHistory(_history: Csr): PopularityScorer {
+    return this;
   }
 
   bundleFiles(): ScorerFiles {

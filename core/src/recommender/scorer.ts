@@ -1,4 +1,5 @@
 import type { Tensor } from '../bundle/file-codec.ts';
+import type { Csr } from '../csr.ts';
 
 /**
  * The one model interface (after implicit's recommender_base): every loaded model answers the same three
@@ -21,6 +22,12 @@ export interface Scorer {
   scoreSimilar(seeds: Uint32Array, out: Float32Array): void;
   /** False for a model with no item representation (popularity): its scoreSimilar can only rank by popularity. */
   readonly comparesItems: boolean;
+  /**
+   * The same fitted model answering for the users of `history` (users × items, rows in time order): the fitted
+   * weights stay; what the model knows of each user is their row of `history`. A deployed bundle knows every
+   * interaction available at export time this way, beyond its fit window.
+   */
+  withHistory(history: Csr): Scorer;
   /**
    * Optional: what `scoreSimilar([item])` gives at each of `others`, without scanning the catalogue (a few
    * pairs, e.g. "because you liked" explanations). Absent where only a full scan knows (a blend of several parts).

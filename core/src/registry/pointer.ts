@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -7,6 +16,8 @@ import path from 'node:path';
  * version and never a torn one.
  */
 export const PRODUCTION_POINTER = 'PRODUCTION';
+/** Every version the pointer ever named, one a line, oldest first: where serving finds an earlier Production. */
+export const PRODUCTION_HISTORY = 'PRODUCTION.history';
 
 export function productionPointerPath(store: string, modelName: string): string {
   return path.join(store, modelName, PRODUCTION_POINTER);
@@ -35,4 +46,20 @@ export function writeProductionPointer(store: string, modelName: string, version
     closeSync(fd);
   }
   renameSync(temp, target);
+  const history = readProductionHistory(store, modelName);
+  if (history[0] !== version) appendFileSync(path.join(store, modelName, PRODUCTION_HISTORY), `${version}\n`);
+}
+
+/** The versions that were Production, newest first (the current one included). */
+export function readProductionHistory(store: string, modelName: string): string[] {
+  try {
+    return readFileSync(path.join(store, modelName, PRODUCTION_HISTORY), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0)
+      .reverse();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 
 /** The REST bodies the site reads, typed from the API's own zod schemas (types only: no zod in the browser). */
 export type Movie = z.output<typeof rest.movie>;
-export type ScoredMovie = z.output<typeof rest.scoredMovie>;
 export type ModelRef = z.output<typeof rest.modelRef>;
 export type RecommendResponse = z.output<typeof rest.recommendResponse>;
 export type SimilarResponse = z.output<typeof rest.similarResponse>;

@@ -76,7 +76,7 @@ describe('owned objects', () => {
     );
   });
 
-  it("passes spec.dataset (event logs included), a family's own budget, the memory budget and the thresholds to recsys retrain", () => {
+  it('passes spec.dataset (event logs included), the selection rule, the budgets and the thresholds to recsys retrain', () => {
     const custom = structuredClone(recModel);
     custom.spec.models.families = [{ name: 'als', budget: 12 }, { name: 'itemknn' }];
     custom.spec.dataset = {
@@ -100,9 +100,14 @@ describe('owned objects', () => {
     ]);
     expect(args).toContain('--iterative');
     expect(flag('--memory-budget')).toBe('12Gi');
-    expect(trainerJob(recModel, config, 'run', 'spec').spec.template.spec.containers[0].args).not.toContain(
-      '--memory-budget',
-    );
+    expect([flag('--min-coverage'), flag('--max-jaccard')]).toEqual(['0.5', '0.1']);
+    const plain: string[] = trainerJob(recModel, config, 'run', 'spec').spec.template.spec.containers[0].args;
+    // Unnamed budgets stay unnamed: each family its own default, half the container's memory limit.
+    expect(plain).not.toContain('--memory-budget');
+    expect(plain).not.toContain('--budget');
+    custom.spec.models.budget = 4;
+    const budgeted: string[] = containers(trainerJob(custom, config, 'run', 'spec').spec.template)[0]?.args;
+    expect(budgeted[budgeted.indexOf('--budget') + 1]).toBe('4');
     expect(args.join(' ')).not.toMatch(/sed|\|/);
   });
 

@@ -49,9 +49,11 @@ export function runJobPod(
     TMPDIR: scratch,
   };
   for (const variable of container.env ?? []) {
+    // The API server drops an empty value (omitempty); a kubelet then sets the variable to the empty string.
     if (typeof variable.value === 'string') env[variable.name] = local(variable.value);
     else if (variable.valueFrom?.fieldRef?.fieldPath === "metadata.labels['batch.kubernetes.io/job-name']")
       env[variable.name] = job.metadata.name;
+    else if (variable.valueFrom === undefined) env[variable.name] = '';
   }
   const expand = (arg: string) => local(arg.replace(/\$\(([A-Z_][A-Z0-9_]*)\)/g, (ref, name) => env[name] ?? ref));
   const [command, ...rest] = [...(container.command as string[]), ...((container.args as string[] | undefined) ?? [])];

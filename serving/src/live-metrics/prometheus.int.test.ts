@@ -29,7 +29,7 @@ const available = requirePrometheus();
 
 describe.skipIf(!available)('alert rules (promtool)', () => {
   it('pass promtool check rules and the rule unit tests, which fire and stay quiet', () => {
-    expect(execFileSync(PROMTOOL, ['check', 'rules', rules], { encoding: 'utf8' })).toMatch(/SUCCESS: 4 rules found/);
+    expect(execFileSync(PROMTOOL, ['check', 'rules', rules], { encoding: 'utf8' })).toMatch(/SUCCESS: 5 rules found/);
     const out = execFileSync(PROMTOOL, ['test', 'rules', 'recsys-alerts.test.yml'], {
       cwd: path.dirname(rules),
       encoding: 'utf8',
@@ -128,8 +128,11 @@ describe.skipIf(!available)('a real Prometheus scraping the real serving under s
     expect(summary.errors).toBe(0);
     expect(summary.recommend_requests).toBeGreaterThan(500);
     const answered = summary.personalised + summary.fold_in + summary.fallbacks + 1;
+    // The /similar requests came last: a scrape that saw the final /recommend count may predate some of them.
     await until(
-      async () => (await scalar('sum(recsys_recommendations_total{endpoint="recommend"})')) === answered,
+      async () =>
+        (await scalar('sum(recsys_recommendations_total{endpoint="recommend"})')) === answered &&
+        (await scalar('sum(recsys_recommendations_total{endpoint="similar"})')) === similarAnswered,
       'a scrape after the last request',
     );
 
@@ -146,10 +149,10 @@ describe.skipIf(!available)('a real Prometheus scraping the real serving under s
       await expect(prometheus!.api('query', { query: substituteGrafanaVariables(expr) }), where).resolves.toBeDefined();
     }
 
-    expect(await scalar('sum(recsys_recommendations_total{endpoint="recommend",fallback="true"})')).toBe(
+    // Every user of the data is known to the deployed model, so there may be no fallback series at all: count 0.
+    expect(await scalar('sum(recsys_recommendations_total{endpoint="recommend",fallback="true"}) or vector(0)')).toBe(
       summary.fallbacks + warmFallback,
     );
-    expect(await scalar('sum(recsys_recommendations_total{endpoint="similar"})')).toBe(similarAnswered);
     expect(await scalar('recsys_model_info')).toBe(1);
 
     const { rows } = readRequestLogs(logDir);

@@ -1,17 +1,20 @@
 import { healthResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { docsPage } from '../api/docs-page.ts';
-import { draining } from '../api/errors.ts';
+import { ApiError, draining } from '../api/errors.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { respond } from '../api/respond.ts';
 import type { ServingMetrics } from '../metrics.ts';
 import type { ModelSlot } from '../model/slot.ts';
 
-function health(slot: ModelSlot) {
+/** Why serving is not what it should be serving (a stale model past its grace period), or null. */
+export type Staleness = () => string | null;
+
+function health(slot: ModelSlot, stale: Staleness) {
   const model = slot.current;
   return {
     status: 'ok' as const,
-    ready: model !== undefined,
+    ready: model !== undefined && stale() === null,
     model: model
       ? {
           name: model.info.name,
@@ -24,17 +27,27 @@ function health(slot: ModelSlot) {
   };
 }
 
-/** GET /health: liveness (always 200 while the process answers) and the model being served. */
-export function healthRoute(slot: ModelSlot): Middleware {
-  return (ctx) => respond(ctx, healthResponse, health(slot));
+/** GET /health: liveness (always 200 while the process answers), the model being served, and whether ready. */
+export function healthRoute(slot: ModelSlot, stale: Staleness = () => null): Middleware {
+  return (ctx) => respond(ctx, healthResponse, health(slot, stale));
 }
 
-/** GET /ready: 200 once a verified bundle is loaded, 503 before and while shutting down (the readiness probe). */
-export function readyRoute(slot: ModelSlot, isDraining: () => boolean): Middleware {
+/**
+ * GET /ready: 200 once a verified bundle and the fold-in state are loaded; 503 before, and 503 while the served
+ * version has differed from the registry's Production for longer than the grace period, and while shutting down
+ * (the readiness probe).
+ */
+export function readyRoute(
+  slot: ModelSlot,
+  stale: Staleness = () => null,
+  isDraining: () => boolean = () => false,
+): Middleware {
   return (ctx) => {
     if (isDraining()) throw draining();
     slot.require();
-    respond(ctx, healthResponse, health(slot));
+    const why = stale();
+    if (why) throw new ApiError(503, 'stale_model', why);
+    respond(ctx, healthResponse, health(slot, stale));
   };
 }
 

@@ -1,4 +1,5 @@
 import { type Csr, rowIndices, rowLength } from '@recsys/core/csr';
+import { type BeyondMetric, beyondAccuracy } from '@recsys/core/metrics/beyond-accuracy';
 import type { BootstrapOptions } from '@recsys/core/metrics/bootstrap';
 import { CoverageCounter } from '@recsys/core/metrics/coverage';
 import { DEPTH, type ListMetric } from '@recsys/core/metrics/keys';
@@ -26,13 +27,19 @@ export interface SliceEvaluation extends MetricSummary {
   rankings?: Uint32Array[];
 }
 
-export interface Evaluation {
+/** What the lists of a model look like, without any held-out data. */
+export interface ListMetrics {
+  /** Over the top-100 of EVERY user with history, seen items excluded (step 7). */
+  coverage: Record<ListMetric, number>;
+  /** Over the top-10 of every user with history (step 10). */
+  beyond: Record<BeyondMetric, number>;
+}
+
+export interface Evaluation extends ListMetrics {
   /** Users with ≥ 1 held-out positive and ≥ 1 fit positive (PROTOCOL.md step 5). */
   warm: SliceEvaluation;
   /** Users with held-out positives but no fit history, scored through the cold-start path. */
   cold: SliceEvaluation | null;
-  /** Over the top-100 of EVERY user with fit history, seen items excluded (step 7). */
-  coverage: Record<ListMetric, number>;
 }
 
 /** PROTOCOL.md steps 5–8 for one fitted model on one held-out set. */
@@ -44,10 +51,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
       `evaluate: held-out data is ${heldOut.rows}×${heldOut.cols} but the fit data is ${fit.rows}×${fit.cols}; both must come from one prepared dataset`,
     );
   }
-  const coverage100 = new CoverageCounter(recommender.catalogue.inCatalogue, DEPTH);
-  const coverage20 = new CoverageCounter(recommender.catalogue.inCatalogue, 20);
   const warmUsers: number[] = [];
   const warmRankings: Uint32Array[] = [];
+  const lists: Uint32Array[] = [];
   const coldUsers: number[] = [];
   for (let user = 0; user < fit.rows; user++) {
     const heldOutCount = rowLength(heldOut, user);
@@ -56,8 +62,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
       continue;
     }
     const ranked = recommender.recommend(user, DEPTH).items;
-    coverage100.add(ranked);
-    coverage20.add(ranked);
+    lists.push(ranked);
     if (heldOutCount > 0) {
       warmUsers.push(user);
       warmRankings.push(ranked);
@@ -70,7 +75,38 @@ export function evaluate(input: EvaluationInput): Evaluation {
     const coldRankings = coldUsers.map(() => coldStart.recommendFromLiked(empty, DEPTH).items);
     cold = scoreSlice(heldOut, coldUsers, coldRankings, input);
   }
-  return { warm, cold, coverage: { 'coverage@100': coverage100.value, 'coverage@20': coverage20.value } };
+  return { warm, cold, ...listMetrics(recommender, lists) };
+}
+
+/** The list metrics of every user the recommender knows (a deployed model: everybody its history holds). */
+export function listsOfKnownUsers(recommender: Recommender): ListMetrics {
+  const lists: Uint32Array[] = [];
+  for (let user = 0; user < recommender.catalogue.seen.rows; user++) {
+    if (recommender.knowsUser(user)) lists.push(recommender.recommend(user, DEPTH).items);
+  }
+  return listMetrics(recommender, lists);
+}
+
+/** Coverage over the top-100s and step 10 over the top-10s; novelty's popularity is the model's own history. */
+function listMetrics(recommender: Recommender, lists: readonly Uint32Array[]): ListMetrics {
+  const { seen, inCatalogue } = recommender.catalogue;
+  const coverage100 = new CoverageCounter(inCatalogue, DEPTH);
+  const coverage20 = new CoverageCounter(inCatalogue, 20);
+  for (const ranked of lists) {
+    coverage100.add(ranked);
+    coverage20.add(ranked);
+  }
+  const likedBy = new Uint32Array(seen.cols);
+  for (let user = 0; user < seen.rows; user++) for (const item of new Set(rowIndices(seen, user))) likedBy[item]++;
+  const attributes = recommender.attributes;
+  const beyond = beyondAccuracy({
+    lists,
+    likedBy,
+    users: lists.length,
+    itemGenres: attributes?.itemGenres,
+    genres: attributes?.genres.length,
+  });
+  return { coverage: { 'coverage@100': coverage100.value, 'coverage@20': coverage20.value }, beyond };
 }
 
 function scoreSlice(heldOut: Csr, users: number[], rankings: Uint32Array[], input: EvaluationInput): SliceEvaluation {

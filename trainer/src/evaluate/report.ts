@@ -7,9 +7,12 @@ export interface FlatMetrics {
   ci: Record<CiMetric, [number, number]>;
 }
 
-/** The warm slice with coverage@100 / coverage@20 beside it (coverage is measured over the warm model's lists). */
+/**
+ * The warm slice with the list metrics beside it: coverage@100 / coverage@20 and the beyond-accuracy metrics,
+ * measured over the lists of every user with fit history.
+ */
 export function warmMetrics(evaluation: Evaluation): FlatMetrics {
-  return { ...sliceMetrics(evaluation.warm), ...evaluation.coverage };
+  return { ...sliceMetrics(evaluation.warm), ...evaluation.coverage, ...evaluation.beyond };
 }
 
 /** Any slice's means and CIs, without coverage (the cold slice's lists are one popularity list). */

@@ -30,12 +30,13 @@ export function candidateContender(bundle: Bundle): GateContender {
 }
 
 /**
- * Production as it is deployed (fit on train + validation of its own data) when that fit ends before the
- * candidate's validation begins; otherwise its train-only fit, so neither model is scored on data it saw and
- * the window stays as wide as it can.
+ * Production as it is deployed (fit on train + validation of its own data, knowing its users' interactions up
+ * to its history cutoff) when both end before the candidate's validation begins; otherwise its train-only fit,
+ * so neither model is scored on data it saw and the window stays as wide as it can.
  */
 export function productionContender(bundle: Bundle, candidateFitCutoff: number): GateContender {
-  const deployedCutoff = epochSeconds(bundle.manifest.dataset.fit_cutoff);
+  const { fit_cutoff, cutoffs } = bundle.manifest.dataset;
+  const deployedCutoff = Math.max(epochSeconds(fit_cutoff), epochSeconds(cutoffs.history_end ?? fit_cutoff));
   if (deployedCutoff <= candidateFitCutoff) {
     const recommender = loadRecommender(bundle);
     const coldStart = loadFallback(bundle, recommender.catalogue, recommender);

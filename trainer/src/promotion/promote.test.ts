@@ -14,10 +14,12 @@ const scratch = tempDir();
 const store = `${scratch.dir}/store`;
 let prepared: string;
 let earlier: string;
+let syntheticRaw: string;
 
 beforeAll(async () => {
   const source = await syntheticDataset(scratch.dir);
   prepared = source.prepared;
+  syntheticRaw = source.raw;
   earlier = await earlierSnapshot(source.raw, 0.6, scratch.dir);
 }, 120_000);
 afterAll(() => scratch.cleanup());
@@ -53,13 +55,35 @@ describe('the promotion gate window', () => {
     const data = readPrepared(prepared);
     const oldBundle = await openVersion(oldStore, 'movies', old.version);
     const trainCutoff = data.events.time[data.manifest.interactions.train - 1];
-    const deployed = secondsOf(oldBundle.manifest.dataset.fit_cutoff);
+    // Deployed, it knows its users up to the end of its data: the gate window starts after that, not its fit.
+    const deployed = secondsOf(oldBundle.manifest.dataset.cutoffs.history_end);
+    expect(deployed).toBeGreaterThan(secondsOf(oldBundle.manifest.dataset.fit_cutoff));
     expect(deployed).toBeLessThanOrEqual(trainCutoff);
     const rival = productionContender(oldBundle, trainCutoff);
     expect(rival.fitCutoff).toBe(deployed);
+    expect(rival.recommender.catalogue.seen.indices.length).toBe(readPrepared(earlier).events.item.length);
     const window = gateEvents(data, [trainCutoff, rival.fitCutoff]);
     for (let e = window.first; e < window.end; e++)
       expect(data.events.time[e]).toBeGreaterThan(Math.max(trainCutoff, deployed));
+  }, 60_000);
+
+  it('scores Production in its train-only fit when the history it was deployed with reaches the candidate validation', async () => {
+    // Fit on 85% of the oldest 80% of the data (before the candidate's validation), history to 80% (inside it).
+    const later = await earlierSnapshot(syntheticRaw, 0.8, `${scratch.dir}/later`);
+    const laterStore = `${scratch.dir}/later-store`;
+    const old = await train({ data: later, store: laterStore, families: ['itemknn'], budget: 1 });
+    const data = readPrepared(prepared);
+    const oldBundle = await openVersion(laterStore, 'movies', old.version);
+    const trainCutoff = data.events.time[data.manifest.interactions.train - 1];
+    expect(secondsOf(oldBundle.manifest.dataset.fit_cutoff)).toBeLessThanOrEqual(trainCutoff);
+    expect(secondsOf(oldBundle.manifest.dataset.cutoffs.history_end)).toBeGreaterThan(trainCutoff);
+    const rival = productionContender(oldBundle, trainCutoff);
+    expect(rival.fitCutoff).toBe(secondsOf(String(oldBundle.manifest.extra.gate_fit_cutoff)));
+    const window = gateEvents(data, [trainCutoff, rival.fitCutoff]);
+    for (let e = window.first; e < window.end; e++) {
+      expect(data.events.time[e]).toBeGreaterThan(trainCutoff);
+      expect(data.events.time[e]).toBeGreaterThan(rival.fitCutoff);
+    }
   }, 60_000);
 
   it('promotes the first version, then retains a worse one and names the failing rule', async () => {

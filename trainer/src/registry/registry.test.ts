@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Manifest } from '@recsys/core/bundle/manifest';
 import type { PromotionDecision } from '@recsys/core/promotion/gate';
 import { productionPointerPath, readProductionPointer } from '@recsys/core/registry/pointer';
@@ -117,5 +118,29 @@ describe('registry', () => {
     const reopened = Registry.open(registry.store);
     expect(readProductionPointer(reopened.store, 'movies')).toBe('v1');
     reopened.close();
+  });
+
+  it('deletes a bundle it never registered once it is older than the grace period (a trainer killed in between)', () => {
+    const registry = openRegistry();
+    registry.register(manifest('v1', 0.1));
+    const write = (version: string, createdAt: string) => {
+      const dir = path.join(registry.store, 'movies', version);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({ ...manifest(version, 0.2), created_at: createdAt }),
+      );
+      return dir;
+    };
+    write('v1', '2026-01-01T00:00:00.000Z');
+    const orphan = write('v0-orphan', '2026-01-01T00:00:00.000Z');
+    const fresh = write('v2-being-registered', new Date().toISOString());
+    expect(registry.removeOrphans()).toEqual(['movies/v0-orphan']);
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect(existsSync(path.join(registry.store, 'movies', 'v1'))).toBe(true);
+    // Past its grace period the younger one is an orphan too.
+    const later = Date.parse('2100-01-01T00:00:00Z');
+    expect(registry.removeOrphans(60_000, later)).toEqual(['movies/v2-being-registered']);
   });
 });

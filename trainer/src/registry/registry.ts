@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Manifest } from '@recsys/core/bundle/manifest';
+import { MANIFEST_FILE, type Manifest } from '@recsys/core/bundle/manifest';
+import { listVersions } from '@recsys/core/bundle/reader';
 import { type PromotionDecision, PromotionDecisionSchema } from '@recsys/core/promotion/gate';
 import { readProductionPointer, writeProductionPointer } from '@recsys/core/registry/pointer';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 
 /** R10: a version moves None → Staging → Production; the Production it replaces, or a retained candidate, is Archived. */
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
@@ -84,6 +86,7 @@ export class Registry {
     db.exec(SCHEMA);
     const registry = new Registry(store, db);
     registry.#repairPointers();
+    registry.removeOrphans();
     return registry;
   }
 
@@ -255,6 +258,28 @@ export class Registry {
       .run(record.model_name, record.version, record.stage, to, at, reason);
   }
 
+  /**
+   * Deletes bundles the registry never heard of (a trainer killed between writing a bundle and registering it),
+   * once they are older than `graceMs` so a trainer between those two steps right now keeps its bundle. Returns
+   * what it deleted as `model/version`.
+   */
+  removeOrphans(graceMs = ORPHAN_GRACE_MS, now = Date.now()): string[] {
+    const removed: string[] = [];
+    const models = readdirSync(this.store, { withFileTypes: true }).filter(
+      (e) => e.isDirectory() && !e.name.startsWith('.'),
+    );
+    for (const { name: modelName } of models) {
+      for (const version of listVersions(this.store, modelName)) {
+        if (this.get(modelName, version)) continue;
+        const manifest = path.join(this.store, modelName, version, MANIFEST_FILE);
+        if (now - bundleTime(manifest) < graceMs) continue;
+        rmSync(path.dirname(manifest), { recursive: true, force: true });
+        removed.push(`${modelName}/${version}`);
+      }
+    }
+    return removed;
+  }
+
   #repairPointers(): void {
     for (const modelName of this.modelNames()) {
       const production = this.production(modelName);
@@ -263,6 +288,20 @@ export class Registry {
       }
     }
   }
+}
+
+/** An unregistered bundle younger than this may be one a trainer is about to register. */
+export const ORPHAN_GRACE_MS = 60 * 60_000;
+
+/** When a bundle was written: its manifest's created_at, else the file's modification time. */
+function bundleTime(manifestFile: string): number {
+  try {
+    const parsed = z.object({ created_at: z.iso.datetime() }).safeParse(JSON.parse(readFileSync(manifestFile, 'utf8')));
+    if (parsed.success) return Date.parse(parsed.data.created_at);
+  } catch {
+    // An unreadable manifest is dated by the file.
+  }
+  return statSync(manifestFile).mtimeMs;
 }
 
 function toRecord(row: VersionRow): VersionRecord {

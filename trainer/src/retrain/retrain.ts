@@ -13,7 +13,7 @@ import { PROTOCOL_THRESHOLDS, type Thresholds } from '../data/protocol.ts';
 import { openVersion } from '../promotion/contender.ts';
 import { promote } from '../promotion/promote.ts';
 import { Registry } from '../registry/registry.ts';
-import type { SelectionRule } from '../train/search.ts';
+import type { SelectionRule } from '../train/selection.ts';
 import { type TrainOptions, type TrainResult, train } from '../train/train.ts';
 import { mergeSources, type NewInteraction } from './merge.ts';
 

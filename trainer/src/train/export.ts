@@ -21,8 +21,10 @@ export interface ExportInput {
   modelName: string;
   family: string;
   params: Params;
-  /** Fit on train + validation: what serving answers with. */
+  /** Fit on train + validation, knowing every interaction up to `historyCutoff`: what serving answers with. */
   serve: FittedModel;
+  /** Time of the newest interaction the served model knows its users by, epoch seconds. */
+  historyCutoff: number;
   /** Fit on train only: what the promotion gate scores (its cutoff precedes validation). */
   gate: FittedModel;
   metrics: { validation: FlatMetrics; test?: FlatMetrics; cold?: FlatMetrics };
@@ -60,6 +62,8 @@ export async function exportBundle(input: ExportInput): Promise<WrittenBundle> {
         test: data.manifest.cutoffs.test,
         train_end: isoTime(gate.window.cutoff),
         fit_end: isoTime(serve.window.cutoff),
+        // The gate scores the deployed model only on interactions after this too: its users' histories reach it.
+        history_end: isoTime(input.historyCutoff),
       },
       fit_cutoff: isoTime(serve.window.cutoff),
     },
@@ -95,6 +99,7 @@ function withoutAttributes(files: Record<string, unknown>): Record<string, unkno
 function asMetricSet(flat: FlatMetrics): MetricSet {
   const { ci, ...rest } = flat;
   const values: Record<string, number> = {};
-  for (const [name, value] of Object.entries(rest)) if (typeof value === 'number') values[name] = value;
+  for (const [name, value] of Object.entries(rest))
+    if (typeof value === 'number' && Number.isFinite(value)) values[name] = value;
   return metricSet(values, ci);
 }

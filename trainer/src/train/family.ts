@@ -18,6 +18,21 @@ export interface ModelFamily {
    * itself, e.g. EASE to its most popular items), or why it cannot. Absent: the family's memory is negligible.
    */
   withinMemory?(window: FitWindow, params: Params, bytes: number): MemoryFit;
+  /** The candidates tried when neither the caller nor the RecModel names a budget. */
+  readonly defaultBudget?: number;
+  /**
+   * A parameter that trades alike lists for accuracy (more of it: higher NDCG@10 and a higher top-10 Jaccard,
+   * e.g. a trend's weight): from each candidate, the search moves it towards the selection rule's limits.
+   */
+  readonly tradeoff?: Tradeoff;
+}
+
+export interface Tradeoff {
+  param: string;
+  /** The range it is moved within, on a log scale. */
+  range: [number, number];
+  /** Bisection steps per candidate (each one a trial of the budget). */
+  steps: number;
 }
 
 /** A candidate's parameters within the memory budget, with the bytes it is estimated to need, or why it cannot. */

@@ -82,7 +82,7 @@ export function familyWithinMemory(
   return {
     dropped,
     family: {
-      name: family.name,
+      ...family,
       candidates(budget) {
         const kept: Params[] = [];
         for (const params of family.candidates(budget)) {
@@ -92,7 +92,6 @@ export function familyWithinMemory(
         }
         return kept;
       },
-      fit: (fitWindow, params) => family.fit(fitWindow, params),
     },
   };
 }

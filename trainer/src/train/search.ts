@@ -4,27 +4,24 @@ import { Recommender } from '@recsys/core/recommender/recommender';
 import type { Scorer } from '@recsys/core/recommender/scorer';
 import type { PreparedDataset } from '../data/dataset.ts';
 import { type Evaluation, evaluate } from '../evaluate/evaluate.ts';
-import type { ModelFamily, Params } from './family.ts';
-import { type FitWindow, heldOutFor } from './window.ts';
+import { type FlatMetrics, warmMetrics } from '../evaluate/report.ts';
+import type { ModelFamily, Params, Tradeoff } from './family.ts';
+import { byPreference, preferred, type SelectionRule, type Verdict, verdict } from './selection.ts';
+import type { FitWindow } from './window.ts';
 
-/** How the winner is chosen on validation (ISSUE 3): the best primary metric among candidates meeting the constraint. */
-export interface SelectionRule {
-  metric: 'ndcg@10';
-  /** Validation coverage@100 a candidate needs to be eligible (a policy value; 0.5 by default). */
-  minCoverage: number;
-}
-
-export const DEFAULT_SELECTION: SelectionRule = { metric: 'ndcg@10', minCoverage: 0.5 };
-
+/** One candidate as the record keeps it: its params, validation numbers and the rule's verdict on them. */
 export interface Trial {
   family: string;
   params: Params;
-  evaluation: Evaluation;
+  /** The warm slice with coverage and the beyond-accuracy metrics (`warmMetrics`). */
+  validation: FlatMetrics;
+  verdict: Verdict;
   fit_seconds: number;
 }
 
-/** A fitted candidate with its evaluation; the scorer is kept only for the best trial of each family. */
+/** A fitted candidate with its evaluation and recommender (the scorer is kept only while it is needed). */
 export interface FittedTrial extends Trial {
+  evaluation: Evaluation;
   scorer: Scorer;
   recommender: Recommender;
 }
@@ -49,30 +46,37 @@ export async function runTrial(
   params: Params,
   window: FitWindow,
   coldStart: Recommender | undefined,
+  rule: SelectionRule,
 ): Promise<FittedTrial> {
   const started = performance.now();
   const scorer = await family.fit(window, params);
   const fitSeconds = (performance.now() - started) / 1000;
   const recommender = recommenderFor(scorer, window);
-  const evaluation = evaluate({ recommender, coldStart, heldOut: heldOutFor(window) });
-  return { family: family.name, params, evaluation, fit_seconds: fitSeconds, scorer, recommender };
+  const evaluation = evaluate({ recommender, coldStart, heldOut: window.heldOut });
+  const validation = warmMetrics(evaluation);
+  return {
+    family: family.name,
+    params,
+    validation,
+    verdict: verdict(validation, rule),
+    fit_seconds: fitSeconds,
+    evaluation,
+    scorer,
+    recommender,
+  };
 }
 
-/** True when `a` should be chosen over `b` under the rule: eligibility first, then the metric, then the earlier. */
-export function preferred(a: Trial, b: Trial, rule: SelectionRule): boolean {
-  const eligibleA = eligible(a, rule);
-  const eligibleB = eligible(b, rule);
-  if (eligibleA !== eligibleB) return eligibleA;
-  return a.evaluation.warm.metrics[rule.metric] > b.evaluation.warm.metrics[rule.metric];
-}
-
-export function eligible(trial: Trial, rule: SelectionRule): boolean {
-  return trial.evaluation.coverage['coverage@100'] >= rule.minCoverage;
+/** Every trial of a family in the order the rule prefers them, and the best one still fitted. */
+export interface FamilySearch {
+  ranked: Trial[];
+  best: FittedTrial;
 }
 
 /**
- * Searches one family on the train window, scored on validation; returns every trial (for the record)
- * and the best one with its fitted scorer. Candidates run in the family's order, so ties keep the earlier.
+ * Searches one family on the train window, scored on validation, within `budget` trials. Candidates run in the
+ * family's order, so ties keep the earlier. A family with a trade-off parameter has it bisected from each
+ * candidate towards the rule's limits (up while the candidate is eligible, down while it is not), so the search
+ * spends its budget where the constrained optimum lies. Only the best fitted candidate is held in memory.
  */
 export async function searchFamily(
   family: ModelFamily,
@@ -81,18 +85,54 @@ export async function searchFamily(
   rule: SelectionRule,
   coldStart: Recommender | undefined,
   onTrial?: (trial: Trial, index: number, total: number) => void,
-): Promise<{ trials: Trial[]; best: FittedTrial }> {
+): Promise<FamilySearch> {
   if (window.name !== 'train') throw new Error('search: hyperparameters are chosen on the train window only');
   const candidates = family.candidates(budget);
   if (candidates.length === 0) throw new Error(`search: family ${family.name} offered no candidates`);
+  const total = Math.min(budget, family.tradeoff ? budget : candidates.length);
   const trials: Trial[] = [];
   let best: FittedTrial | undefined;
-  for (const [index, params] of candidates.entries()) {
-    const trial = await runTrial(family, params, window, coldStart);
-    const { scorer: _s, recommender: _r, ...record } = trial;
-    trials.push(record);
-    onTrial?.(record, index, candidates.length);
-    if (!best || preferred(trial, best, rule)) best = trial;
+  const run = async (params: Params): Promise<Trial> => {
+    const fitted = await runTrial(family, params, window, coldStart, rule);
+    const trial = record(fitted);
+    trials.push(trial);
+    onTrial?.(trial, trials.length - 1, total);
+    if (!best || preferred(fitted, best, rule)) best = fitted;
+    return trial;
+  };
+  for (const params of candidates) {
+    if (trials.length >= budget) break;
+    const trial = await run(params);
+    if (family.tradeoff) await bisect(family.tradeoff, trial, () => budget - trials.length, run);
   }
-  return { trials, best: best! };
+  return { ranked: byPreference(trials, rule), best: best! };
+}
+
+/**
+ * Moves the trade-off parameter from `start` to the largest value the rule still accepts: doubling from an
+ * eligible value or halving from an ineligible one until the verdict flips, then geometric bisection.
+ */
+export async function bisect(
+  tradeoff: Tradeoff,
+  start: Trial,
+  left: () => number,
+  run: (params: Params) => Promise<Trial>,
+): Promise<void> {
+  const [min, max] = tradeoff.range;
+  const value = Number(start.params[tradeoff.param]);
+  let good = start.verdict.eligible ? value : undefined;
+  let bad = start.verdict.eligible ? undefined : value;
+  for (let step = 0; step < tradeoff.steps && left() > 0; step++) {
+    const guess = good === undefined ? bad! / 2 : bad === undefined ? good * 2 : Math.sqrt(good * bad);
+    const next = Number(Math.min(max, Math.max(min, guess)).toPrecision(2));
+    if (next === good || next === bad) return;
+    if ((await run({ ...start.params, [tradeoff.param]: next })).verdict.eligible) good = next;
+    else bad = next;
+  }
+}
+
+/** The trial without what only a fitted model carries. */
+export function record(trial: FittedTrial): Trial {
+  const { evaluation: _e, scorer: _s, recommender: _r, ...kept } = trial;
+  return kept;
 }

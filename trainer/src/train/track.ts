@@ -18,7 +18,14 @@ export interface TrainRecord {
   bundleDir: string;
   fingerprint: string;
   trials: Trial[];
-  winner: { family: string; params: Params; validation: FlatMetrics; test: FlatMetrics; cold: FlatMetrics | null };
+  winner: {
+    family: string;
+    params: Params;
+    validation: FlatMetrics;
+    test: FlatMetrics;
+    cold: FlatMetrics | null;
+    deployed: Record<string, number>;
+  };
 }
 
 /**
@@ -39,11 +46,13 @@ export async function trackTraining(tracker: Tracker, record: TrainRecord): Prom
       const run = await tracker.startRun({
         experiment: record.experiment,
         runName: `${trial.family} trial`,
-        tags: { ...tags, kind: 'trial' },
+        tags: { ...tags, kind: 'trial', eligible: String(trial.verdict.eligible), why: trial.verdict.why.join('; ') },
       });
       await run.logParams({ family: trial.family, ...paramValues(trial.params) });
-      await run.logMetrics(prefixed('validation', numbers(trial.evaluation.warm.metrics)));
-      await run.logMetrics(prefixed('validation', numbers(trial.evaluation.coverage)));
+      await run.logMetrics({
+        ...prefixed('validation', numbers(trial.validation)),
+        eligible: trial.verdict.eligible ? 1 : 0,
+      });
       await run.end('FINISHED');
     }
     const run = await tracker.startRun({
@@ -56,6 +65,7 @@ export async function trackTraining(tracker: Tracker, record: TrainRecord): Prom
       ...prefixed('validation', numbers(record.winner.validation)),
       ...prefixed('test', numbers(record.winner.test)),
       ...(record.winner.cold ? prefixed('cold', numbers(record.winner.cold)) : {}),
+      ...prefixed('deployed', numbers(record.winner.deployed)),
     });
     await run.logArtifact(record.bundleDir, 'bundle');
     await run.end('FINISHED');
@@ -73,8 +83,11 @@ function paramValues(params: Params): Record<string, string | number | boolean> 
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v === null ? 'null' : v]));
 }
 
+/** The finite numbers of a record (a metric that does not apply, such as genre diversity without genres, is NaN). */
 function numbers(values: Record<string, unknown>): Record<string, number> {
-  return Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  return Object.fromEntries(
+    Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
 }
 
 function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {

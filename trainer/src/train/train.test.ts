@@ -78,8 +78,8 @@ describe('recsys train', () => {
       budget: 3,
       familyBudgets: { itemknn: 1 },
     });
-    expect(result.models.itemknn.trials).toBe(1);
-    expect(result.models.popularity.trials).toBe(3);
+    expect(result.models.itemknn.trials.length).toBe(1);
+    expect(result.models.popularity.trials.length).toBe(3);
   }, 120_000);
 
   it('refuses thresholds a prepared dataset was not prepared with, naming both', async () => {
@@ -100,6 +100,38 @@ describe('recsys train', () => {
     expect(stored!.test['ndcg@10']).toBe(again.models.itemknn.test['ndcg@10']);
     expect(again.models.itemknn.test).toEqual(first.models.itemknn.test);
   }, 120_000);
+
+  it('exports the best of a family with no eligible candidate, marked not eligible with why, rather than failing', async () => {
+    const result = await train({ data: prepared, store: `${scratch.dir}/alike`, families: ['popularity'], budget: 2 });
+    const { popularity } = result.models;
+    expect(result.best).toBe('popularity');
+    expect(popularity.eligible).toBe(false);
+    expect(popularity.why.some((reason) => reason.includes('top-10 Jaccard'))).toBe(true);
+    expect(popularity.trials.every((trial) => !trial.eligible && trial.why.length > 0)).toBe(true);
+    const bundle = await readBundle(result.bundle);
+    expect(bundle.manifest.extra.selection).toMatchObject({ eligible: false, max_jaccard: 0.1 });
+  }, 120_000);
+
+  it('reports every trial with its verdict, and the deployed lists of the choice', () => {
+    for (const m of Object.values(first.models)) {
+      expect(m.trials.length).toBeGreaterThan(0);
+      for (const trial of m.trials) {
+        expect(trial.eligible).toBe(trial.why.length === 0);
+        expect(typeof trial.validation['jaccard@10']).toBe('number');
+      }
+      expect(m.deployed['jaccard@10']).toBeGreaterThanOrEqual(0);
+      expect(m.test['personalisation@10']).toBeCloseTo(1 - (m.test['jaccard@10'] as number), 12);
+    }
+  });
+
+  it('deploys a bundle that knows every user of the data, with a history past its fit cutoff', async () => {
+    const bundle = await readBundle(first.bundle);
+    const data = readPrepared(prepared);
+    const { history_end } = bundle.manifest.dataset.cutoffs;
+    expect(Date.parse(history_end)).toBe(data.events.time[data.events.time.length - 1] * 1000);
+    expect(Date.parse(history_end)).toBeGreaterThan(Date.parse(bundle.manifest.dataset.fit_cutoff));
+    expect(bundle.u32('seen_indices.u32').length).toBe(data.events.item.length);
+  });
 
   it('skips a family that cannot fit the memory budget with the reason, drops candidates that cannot, and reports the budget', async () => {
     const result = await train({

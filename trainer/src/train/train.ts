@@ -9,22 +9,16 @@ import { type FlatMetrics, sliceMetrics, warmMetrics } from '../evaluate/report.
 import { Registry } from '../registry/registry.ts';
 import { trackerForStore } from '../tracking/for-store.ts';
 import type { Tracker } from '../tracking/tracker.ts';
-import { exportBundle, type FittedModel } from './export.ts';
+import { chooseConfiguration, type FamilyChoice, judged } from './choose.ts';
+import { exportBundle } from './export.ts';
 import { familiesByName } from './families/index.ts';
 import { popularityFamily } from './families/popularity.ts';
 import type { ModelFamily, Params } from './family.ts';
 import { familyWithinMemory, type MemoryBudget, memoryBudget } from './memory.ts';
-import {
-  DEFAULT_SELECTION,
-  type FittedTrial,
-  preferred,
-  recommenderFor,
-  type SelectionRule,
-  searchFamily,
-  type Trial,
-} from './search.ts';
+import { type FamilySearch, recommenderFor, searchFamily, type Trial } from './search.ts';
+import { DEFAULT_SELECTION, METRIC_ONLY, preferred, type SelectionRule } from './selection.ts';
 import { type TrackingReport, trackTraining } from './track.ts';
-import { fitWindow, heldOutFor } from './window.ts';
+import { fitWindow, fullHistory } from './window.ts';
 
 export interface TrainOptions {
   /** A prepared dataset directory, or a raw source `recsys data prepare` accepts (prepared into the store). */
@@ -35,7 +29,7 @@ export interface TrainOptions {
   modelName?: string;
   /** Family names; all of them when empty. */
   families?: string[];
-  /** Candidates tried per family on validation. */
+  /** Trials per family on validation; each family's own default (`defaultBudget`, else 8) when absent. */
   budget?: number;
   /** A family's own budget, replacing `budget` for it (a RecModel's `spec.models.families[].budget`). */
   familyBudgets?: Record<string, number>;
@@ -56,14 +50,28 @@ export type TrainProgress =
   | { stage: 'refit'; family: string }
   | { stage: 'export'; message: string };
 
+/** One candidate of a family's search as `--json` and the tracker keep it. */
+export interface TrialReport {
+  params: Params;
+  validation: FlatMetrics;
+  eligible: boolean;
+  /** The constraints it misses, in words; empty when eligible. */
+  why: string[];
+  fit_seconds: number;
+}
+
 /** One family's chosen configuration and its numbers (the `--json` "models" entries). */
 export interface FamilyReport {
   params: Params;
   validation: FlatMetrics;
   test: FlatMetrics;
   cold: FlatMetrics | null;
+  /** The lists of the deployed refit (fit window + every later interaction), for every user it knows. */
+  deployed: Record<string, number>;
+  /** The choice meets the rule on validation AND on the deployed refit. */
   eligible: boolean;
-  trials: number;
+  why: string[];
+  trials: TrialReport[];
 }
 
 export interface TrainResult {
@@ -83,14 +91,16 @@ export const DEFAULT_MODEL_NAME = 'movies';
 export const DEFAULT_BUDGET = 8;
 
 /**
- * `recsys train`: search every family on validation (fit on train), choose the winner by the selection rule,
- * refit each family's choice on train + validation and score it on test once, then export the winner as a
- * bundle registered at stage None. Test never influences a choice (PROTOCOL.md step 4).
+ * `recsys train`: search every family on validation (fit on train), choose each family's configuration by the
+ * selection rule — re-checked on the deployed refit, since that is what users get — score each choice on test
+ * once, and export the winner as a bundle registered at stage None. Test never influences a choice (PROTOCOL.md
+ * step 4); a family with no eligible candidate still reports (and, alone, exports) its best, marked not eligible.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const progress = options.onProgress ?? (() => {});
   const modelName = options.modelName ?? DEFAULT_MODEL_NAME;
-  const budget = options.budget ?? DEFAULT_BUDGET;
+  const budgetOf = (family: ModelFamily) =>
+    options.familyBudgets?.[family.name] ?? options.budget ?? family.defaultBudget ?? DEFAULT_BUDGET;
   const rule = options.selection ?? DEFAULT_SELECTION;
   const families = familiesByName(options.families);
   const data = await loadData(options.data, options.store, options.thresholds ?? {}, (message) =>
@@ -98,9 +108,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   );
   const trainWindow = fitWindow(data, 'train');
   const refitWindow = fitWindow(data, 'fit');
+  const history = fullHistory(data);
 
   // The cold-start path (popular / trending) is itself chosen on validation; every family's cold slice uses it.
-  const coldSearch = await searchFamily(popularityFamily, trainWindow, budget, { ...rule, minCoverage: 0 }, undefined);
+  const coldSearch = await searchFamily(
+    popularityFamily,
+    trainWindow,
+    budgetOf(popularityFamily),
+    METRIC_ONLY,
+    undefined,
+  );
   const coldParams = coldSearch.best.params;
   const trainFallback = coldSearch.best.scorer;
   const fitFallback = await popularityFamily.fit(refitWindow, coldParams);
@@ -109,84 +126,90 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const memory = memoryBudget(options.memoryBudget);
   const skipped: Record<string, string> = {};
-  const chosen: { family: ModelFamily; best: FittedTrial; trials: number }[] = [];
-  const allTrials: Trial[] = [...coldSearch.trials];
-  for (const unbounded of families) {
-    const { family, dropped } = familyWithinMemory(unbounded, trainWindow, memory.bytes);
-    if (family.candidates(options.familyBudgets?.[family.name] ?? budget).length === 0) {
-      skipped[family.name] = [...dropped][0] ?? 'no candidate fits the memory budget';
-      continue;
-    }
-    const { trials, best } = await searchFamily(
-      family,
-      trainWindow,
-      options.familyBudgets?.[family.name] ?? budget,
-      rule,
-      trainColdStart,
-      (trial, index, total) => progress({ stage: 'search', family: family.name, done: index + 1, total, trial }),
-    );
-    chosen.push({ family, best, trials: trials.length });
-    allTrials.push(...trials);
-  }
-  if (chosen.length === 0) {
-    throw new Error(
-      `no model family fits the ${memory.bytes} byte memory budget (${memory.source}): ${Object.entries(skipped)
-        .map(([name, reason]) => `${name}: ${reason}`)
-        .join('; ')}; raise spec.models.memoryBudget (--memory-budget) or the container's memory limit`,
-    );
-  }
-  const winner = chosen.reduce((a, b) => (preferred(b.best, a.best, rule) ? b : a));
-
   const registry = Registry.open(options.store);
   try {
     const models: Record<string, FamilyReport> = {};
-    let winnerServe: FittedModel | undefined;
-    for (const { family, best, trials } of chosen) {
+    const allTrials: Trial[] = [...coldSearch.ranked];
+    let winner: { family: ModelFamily; choice: FamilyChoice; search: FamilySearch } | undefined;
+    for (const unbounded of families) {
+      const { family, dropped } = familyWithinMemory(unbounded, trainWindow, memory.bytes);
+      if (family.candidates(budgetOf(family)).length === 0) {
+        skipped[family.name] = [...dropped][0] ?? 'no candidate fits the memory budget';
+        continue;
+      }
+      const search = await searchFamily(
+        family,
+        trainWindow,
+        budgetOf(family),
+        rule,
+        trainColdStart,
+        (trial, index, total) => progress({ stage: 'search', family: family.name, done: index + 1, total, trial }),
+      );
+      allTrials.push(...search.ranked);
       progress({ stage: 'refit', family: family.name });
-      const scorer = await family.fit(refitWindow, best.params);
-      const recommender = recommenderFor(scorer, refitWindow);
-      const key = configKey(family.name, best.params);
+      const choice = await chooseConfiguration(family, search.ranked, { refitWindow, history, rule });
+      const key = configKey(family.name, choice.trial.params);
       let scored = registry.testScore<TestScore>(data.manifest.fingerprint, key);
       if (!scored) {
-        const test = evaluate({ recommender, coldStart: fitColdStart, heldOut: heldOutFor(refitWindow) });
+        const test = evaluate({ recommender: choice.refit, coldStart: fitColdStart, heldOut: refitWindow.heldOut });
         scored = { test: warmMetrics(test), cold: test.cold ? sliceMetrics(test.cold) : null };
         registry.recordTestScore(data.manifest.fingerprint, key, scored);
       }
       models[family.name] = {
-        params: best.params,
-        validation: warmMetrics(best.evaluation),
+        params: choice.trial.params,
+        validation: choice.trial.validation,
         ...scored,
-        eligible: best.evaluation.coverage['coverage@100'] >= rule.minCoverage,
-        trials,
+        deployed: choice.deployedLists,
+        eligible: choice.verdict.eligible,
+        why: choice.verdict.why,
+        trials: search.ranked.map(trialReport),
       };
-      if (family === winner.family) winnerServe = { window: refitWindow, recommender, fallback: fitFallback };
+      if (!winner || preferred(judged(choice), judged(winner.choice), rule)) winner = { family, choice, search };
+    }
+    if (!winner) {
+      throw new Error(
+        `no model family fits the ${memory.bytes} byte memory budget (${memory.source}): ${Object.entries(skipped)
+          .map(([name, reason]) => `${name}: ${reason}`)
+          .join('; ')}; raise spec.models.memoryBudget (--memory-budget) or the container's memory limit`,
+      );
     }
 
     progress({ stage: 'export', message: `exporting ${winner.family.name}` });
     const report = models[winner.family.name];
+    const params = winner.choice.trial.params;
+    // The gate scores the train-only fit of the chosen configuration; the search still holds it when it ranked first.
+    const gateFit =
+      winner.search.best.params === params
+        ? winner.search.best.recommender
+        : recommenderFor(await winner.family.fit(trainWindow, params), trainWindow);
     const written = await exportBundle({
       store: options.store,
       modelName,
       family: winner.family.name,
-      params: winner.best.params,
-      serve: winnerServe!,
-      gate: { window: trainWindow, recommender: winner.best.recommender, fallback: trainFallback },
+      params,
+      serve: { window: refitWindow, recommender: winner.choice.deployed, fallback: fitFallback },
+      historyCutoff: data.events.time[data.events.time.length - 1],
+      gate: { window: trainWindow, recommender: gateFit, fallback: trainFallback },
       metrics: { validation: report.validation, test: report.test, ...(report.cold ? { cold: report.cold } : {}) },
-      testScoredFor: {
-        fingerprint: data.manifest.fingerprint,
-        config_key: configKey(winner.family.name, winner.best.params),
-      },
+      testScoredFor: { fingerprint: data.manifest.fingerprint, config_key: configKey(winner.family.name, params) },
       parentVersion: options.parentVersion ?? null,
       extra: {
         dataset_dir: path.resolve(data.dir),
-        selection: { metric: rule.metric, min_coverage: rule.minCoverage, eligible: report.eligible },
+        selection: {
+          metric: rule.metric,
+          min_coverage: rule.minCoverage,
+          max_jaccard: rule.maxJaccard,
+          eligible: report.eligible,
+          why: report.why,
+        },
+        deployed_lists: report.deployed,
         cold_start: { family: 'popularity', params: coldParams },
         memory_budget: memory,
         skipped_families: skipped,
         families: Object.fromEntries(
           Object.entries(models).map(([name, m]) => [
             name,
-            { params: m.params, validation_ndcg_at_10: m.validation['ndcg@10'] },
+            { params: m.params, validation_ndcg_at_10: m.validation['ndcg@10'], eligible: m.eligible },
           ]),
         ),
       },
@@ -215,6 +238,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     registry.close();
   }
+}
+
+function trialReport(trial: Trial): TrialReport {
+  return {
+    params: trial.params,
+    validation: trial.validation,
+    eligible: trial.verdict.eligible,
+    why: trial.verdict.why,
+    fit_seconds: trial.fit_seconds,
+  };
 }
 
 interface TestScore {

@@ -1,4 +1,4 @@
-import type { Csr } from '@recsys/core/csr';
+import { type Csr, csrFromCoo } from '@recsys/core/csr';
 import type { PreparedDataset } from '../data/dataset.ts';
 
 /**
@@ -14,6 +14,8 @@ export interface FitWindow {
   events: number;
   /** Time of the newest interaction in the window, epoch seconds: the model's fit cutoff. */
   cutoff: number;
+  /** The held-out interactions scored against the window: validation after train, test after fit. */
+  heldOut: Csr;
 }
 
 export function fitWindow(data: PreparedDataset, name: FitWindow['name']): FitWindow {
@@ -26,12 +28,17 @@ export function fitWindow(data: PreparedDataset, name: FitWindow['name']): FitWi
     interactions: name === 'train' ? data.train : data.fit,
     events,
     cutoff: data.events.time[events - 1],
+    heldOut: name === 'train' ? data.validation : data.test,
   };
 }
 
-/** The held-out interactions scored against a window: validation after train, test after fit. */
-export function heldOutFor(window: FitWindow): Csr {
-  return window.name === 'train' ? window.data.validation : window.data.test;
+/**
+ * Every interaction the prepared data holds (train, validation and test), users × items, rows in time order
+ * with times: what a deployed model knows of its users at export time, beyond its fit window.
+ */
+export function fullHistory(data: PreparedDataset): Csr {
+  const { user, item, time } = data.events;
+  return csrFromCoo(data.userIds.length, data.movieIds.length, user, item, { times: time });
 }
 
 /** The items of the window's events, oldest first (what popularity counts over). */

@@ -8,10 +8,13 @@ import { prepareDataset } from '../../data/prepare.ts';
 import { readPrepared } from '../../data/prepared.ts';
 import { fitVelocityTrend } from '../../models/ease/trend.ts';
 import { runTrial } from '../search.ts';
+import { METRIC_ONLY } from '../selection.ts';
 import { type FitWindow, fitWindow, isoTime, windowItems } from '../window.ts';
-import { EASE_TREND_DEFAULT, easeTrendFamily } from './ease-trend.ts';
+import { easeTrendFamily } from './ease-trend.ts';
 
 const source = ml100kDir();
+/** The research's F3 configuration (its validation winner on ml-100k). */
+const F3 = { lambda: 100, window: 0.15, q: 0.25, p: 3, weight: 1 };
 
 /**
  * The research port check (/work/research/FINDINGS.md "F3", fixtures.out): the F3 winner λ 100, window 0.15,
@@ -65,9 +68,9 @@ describe.skipIf(!source)('EASE + velocity trend on MovieLens 100K matches the re
     it(`reproduces the research's trend, first warm user and metrics on the ${name} window`, async () => {
       const expected = research[name];
       const window = fitWindow(data, name);
-      expect(Math.floor((1 - EASE_TREND_DEFAULT.window) * window.events)).toBe(expected.windowStart);
+      expect(Math.floor((1 - F3.window) * window.events)).toBe(expected.windowStart);
 
-      const trend = fitVelocityTrend(windowItems(window), window.interactions.cols, EASE_TREND_DEFAULT);
+      const trend = fitVelocityTrend(windowItems(window), window.interactions.cols, F3);
       const stats = catalogueStats(window, trend.scores);
       expect(stats.trending).toBe(expected.trendingItems);
       expect(stats.top).toEqual(expected.topTrend);
@@ -75,7 +78,7 @@ describe.skipIf(!source)('EASE + velocity trend on MovieLens 100K matches the re
       expect(stats.mean).toBeCloseTo(expected.trend.mean, 3);
       expect(stats.std).toBeCloseTo(expected.trend.std, 2);
 
-      const trial = await runTrial(easeTrendFamily, EASE_TREND_DEFAULT, window, undefined);
+      const trial = await runTrial(easeTrendFamily, F3, window, undefined, METRIC_ONLY);
       const user = data.userIds.indexOf(expected.firstWarm.user);
       const ranking = trial.recommender.recommend(user, 10);
       expect([...ranking.items].map((i) => data.movieIds[i])).toEqual(expected.firstWarm.top);
@@ -93,13 +96,13 @@ describe.skipIf(!source)('EASE + velocity trend on MovieLens 100K matches the re
 
   it('serves the same top-100 from a written bundle (itemknn + popularity blend) for every user with fit history', async () => {
     const window = fitWindow(data, 'fit');
-    const trial = await runTrial(easeTrendFamily, EASE_TREND_DEFAULT, window, undefined);
+    const trial = await runTrial(easeTrendFamily, F3, window, undefined, METRIC_ONLY);
     const { dir } = await writeBundle({
       store: `${temp.dir}/store`,
       modelName: 'ease-trend',
       manifest: {
         model_type: trial.scorer.kind,
-        params: EASE_TREND_DEFAULT,
+        params: F3,
         dataset: {
           fingerprint: data.manifest.fingerprint,
           cutoffs: { validation: data.manifest.cutoffs.validation, test: data.manifest.cutoffs.test },

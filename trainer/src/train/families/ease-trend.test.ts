@@ -1,9 +1,10 @@
 import { csrFromCoo } from '@recsys/core/csr';
+import type { BlendScorer } from '@recsys/core/recommender/blend';
 import { describe, expect, it } from 'vitest';
 import type { PreparedDataset } from '../../data/dataset.ts';
 import { fitEase } from '../../models/ease/fit.ts';
 import type { FitWindow } from '../window.ts';
-import { EASE_TREND_AXES, EASE_TREND_DEFAULT, easeTrendFamily, easeTrendGrid } from './ease-trend.ts';
+import { EASE_TREND_SPACE, easeActiveTrendFamily, easeTrendFamily } from './ease-trend.ts';
 
 const USERS = 12;
 const ITEMS = 8; // item 7 never appears: outside the catalogue
@@ -28,12 +29,14 @@ function syntheticWindow(): FitWindow {
     user: Uint32Array.from(order.map((e) => user[e])),
     item: Uint32Array.from(order.map((e) => item[e])),
   };
-  const interactions = csrFromCoo(USERS, ITEMS, events.user, events.item);
+  // One event a day, in order: the newest is the window's "now".
+  const times = Float64Array.from(order, (_, e) => e * 86_400);
+  const interactions = csrFromCoo(USERS, ITEMS, events.user, events.item, { times });
   const data = {
     events,
     movieIds: Uint32Array.from({ length: ITEMS }, (_, i) => 100 + i),
   } as unknown as PreparedDataset;
-  return { name: 'train', data, interactions, events: events.item.length, cutoff: 0 };
+  return { name: 'train', data, interactions, events: events.item.length, cutoff: 0, heldOut: interactions };
 }
 
 function zScores(values: number[], over: boolean[]): number[] {
@@ -89,25 +92,25 @@ describe('easeTrendFamily', () => {
   });
 });
 
-describe('easeTrendGrid', () => {
-  it('holds the whole research grid once, the default first and its one-step neighbours next', () => {
-    const grid = easeTrendGrid();
-    const size = Object.values(EASE_TREND_AXES).reduce((n, axis) => n * axis.length, 1);
-    expect(grid.length).toBe(size);
-    expect(new Set(grid.map((c) => JSON.stringify(c))).size).toBe(size);
-    expect(grid[0]).toEqual(EASE_TREND_DEFAULT);
-    // Nine one-step neighbours (λ, window, q: two each; p: one; weight: two).
-    for (const candidate of grid.slice(1, 10)) {
-      const changed = Object.keys(EASE_TREND_DEFAULT).filter(
-        (k) => candidate[k] !== EASE_TREND_DEFAULT[k as keyof typeof EASE_TREND_DEFAULT],
-      );
-      expect(changed.length).toBe(1);
-    }
+describe('the EASE + trend search spaces', () => {
+  it('start from a personal-first model and reach from a faint trend to one that decides', () => {
+    const candidates = easeTrendFamily.candidates(40);
+    expect(candidates[0]).toEqual(EASE_TREND_SPACE.start);
+    const weights = candidates.map((c) => Number(c.weight));
+    expect(Math.min(...weights)).toBeLessThan(0.1);
+    expect(Math.max(...weights)).toBeGreaterThan(1);
+    const lambdas = new Set(candidates.map((c) => c.lambda));
+    expect(lambdas.has(10) || lambdas.has(20)).toBe(true);
+    expect(lambdas.has(5000) || lambdas.has(10_000)).toBe(true);
   });
 
-  it('offers at most the budget, and at least the default', () => {
-    expect(easeTrendFamily.candidates(8)).toEqual(easeTrendGrid().slice(0, 8));
-    expect(easeTrendFamily.candidates(0)).toEqual([EASE_TREND_DEFAULT]);
-    expect(easeTrendFamily.candidates(10_000).length).toBe(648);
+  it('weights the trend by activity only in the active family', async () => {
+    const window = syntheticWindow();
+    const active = easeActiveTrendFamily.candidates(5);
+    expect(active.every((c) => typeof c.half_life_days === 'number')).toBe(true);
+    expect(easeTrendFamily.candidates(5).some((c) => 'half_life_days' in c)).toBe(false);
+    const scorer = (await easeActiveTrendFamily.fit(window, active[0])) as BlendScorer;
+    expect(scorer.parts.map((p) => p.byActivity === true)).toEqual([false, true]);
+    expect(scorer.activity?.halfLifeDays).toBe(active[0].half_life_days);
   });
 });

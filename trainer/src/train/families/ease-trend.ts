@@ -1,47 +1,39 @@
 import type { Csr } from '@recsys/core/csr';
+import { userActivity } from '@recsys/core/recommender/activity';
 import { BlendScorer } from '@recsys/core/recommender/blend';
 import { catalogueFromFit } from '@recsys/core/recommender/catalogue';
 import { ItemKnnScorer } from '@recsys/core/recommender/item-knn';
 import { easeBytes, fitEase } from '../../models/ease/fit.ts';
 import { fitVelocityTrend } from '../../models/ease/trend.ts';
-import type { MemoryFit, ModelFamily, Params } from '../family.ts';
+import type { MemoryFit, ModelFamily, Params, Tradeoff } from '../family.ts';
 import { formatBytes } from '../memory.ts';
+import { type SearchSpace, sampleSpace } from '../space.ts';
+import type { FitWindow } from '../window.ts';
 import { windowItems } from '../window.ts';
 
-/** The research grid of "EASE + convex velocity trend" (F3 in /work/research/FINDINGS.md), 648 candidates. */
-export const EASE_TREND_AXES = {
-  lambda: [50, 100, 200],
-  window: [0.1, 0.15, 0.2],
-  q: [0, 0.25, 0.5],
-  p: [1, 1.5, 2, 3],
-  weight: [0.5, 0.75, 1, 1.25, 1.5, 2],
-} as const;
-
-type Axis = keyof typeof EASE_TREND_AXES;
-const AXES = Object.keys(EASE_TREND_AXES) as Axis[];
-
-/** The research's validation winner on ml-100k: the search starts here and widens step by step. */
-export const EASE_TREND_DEFAULT: Record<Axis, number> = { lambda: 100, window: 0.15, q: 0.25, p: 3, weight: 1 };
-
 /**
- * The grid ordered by distance (in grid steps, summed over axes) from the default, ties in grid order, so
- * that a small budget tries the default and its nearest neighbours first.
+ * EASE + trend: λ on a log grid from 10 to 10⁴ (a grid, so candidates share one EASE fit per λ), the trend's
+ * window, velocity q, convexity p, and its weight from "barely there" (0.02) to "the trend decides" (2).
  */
-export function easeTrendGrid(): Params[] {
-  const home = AXES.map((axis) => (EASE_TREND_AXES[axis] as readonly number[]).indexOf(EASE_TREND_DEFAULT[axis]));
-  const points: { steps: number[]; distance: number; order: number }[] = [];
-  const walk = (steps: number[]): void => {
-    if (steps.length === AXES.length) {
-      const distance = steps.reduce((sum, s, a) => sum + Math.abs(s - home[a]), 0);
-      points.push({ steps, distance, order: points.length });
-      return;
-    }
-    for (let s = 0; s < EASE_TREND_AXES[AXES[steps.length]].length; s++) walk([...steps, s]);
-  };
-  walk([]);
-  points.sort((x, y) => x.distance - y.distance || x.order - y.order);
-  return points.map(({ steps }) => Object.fromEntries(AXES.map((axis, a) => [axis, EASE_TREND_AXES[axis][steps[a]]])));
-}
+export const EASE_TREND_SPACE: SearchSpace = {
+  axes: {
+    lambda: { values: [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
+    window: { linear: [0.05, 0.3], step: 0.05 },
+    q: { linear: [0, 1], step: 0.25 },
+    p: { values: [1, 1.5, 2, 3, 4] },
+    weight: { log: [0.02, 2] },
+  },
+  start: { lambda: 100, window: 0.15, q: 0.5, p: 2, weight: 0.25 },
+};
+
+/** The same, with the trend weighted by each user's own recent activity (half-life in days, 7 to 365). */
+export const EASE_ACTIVE_TREND_SPACE: SearchSpace = {
+  axes: { ...EASE_TREND_SPACE.axes, half_life_days: { log: [7, 365] } },
+  start: { ...EASE_TREND_SPACE.start, weight: 0.5, half_life_days: 60 },
+};
+
+// The search's seed: the same candidates for the same budget on every run.
+const SEED = 15;
 
 /**
  * The most items EASE's gramian takes whatever the memory: inverting it costs about n³/2 multiply-adds per λ
@@ -86,30 +78,44 @@ export function easeWithinMemory(window: { interactions: Csr }, params: Params, 
 }
 
 /**
- * score(u, i) = z_u(EASE) + weight · z(trend), each z-scored over the fit catalogue (BlendScorer): the
- * personal part per user, the trend once for everybody.
+ * score(u, i) = z_u(EASE) + weight · a_u · z(trend), each z-scored over the fit catalogue (BlendScorer): the
+ * personal part per user, the trend t(i) = (recent count / all-time count^q)^p once for everybody, and a_u = 1,
+ * or the user's recent activity when the candidate names a half-life.
  */
-export const easeTrendFamily: ModelFamily = {
-  name: 'ease_trend',
-  candidates(budget) {
-    return easeTrendGrid().slice(0, Math.max(1, budget));
-  },
-  withinMemory: easeWithinMemory,
-  fit(window, params) {
-    const maxItems = params.max_items === undefined ? Number.POSITIVE_INFINITY : Number(params.max_items);
-    const ease = easeScorer(window.interactions, Number(params.lambda), maxItems);
-    const trend = fitVelocityTrend(windowItems(window), window.interactions.cols, {
-      window: Number(params.window),
-      q: Number(params.q),
-      p: Number(params.p),
-    });
-    const { inCatalogue } = catalogueFromFit(window.interactions, window.data.movieIds);
-    return new BlendScorer(
-      [
-        { scorer: ease, weight: 1 },
-        { scorer: trend, weight: Number(params.weight) },
-      ],
-      inCatalogue,
-    );
-  },
-};
+export function fitEaseTrend(window: FitWindow, params: Params): BlendScorer {
+  const maxItems = params.max_items === undefined ? Number.POSITIVE_INFINITY : Number(params.max_items);
+  const ease = easeScorer(window.interactions, Number(params.lambda), maxItems);
+  const trend = fitVelocityTrend(windowItems(window), window.interactions.cols, {
+    window: Number(params.window),
+    q: Number(params.q),
+    p: Number(params.p),
+  });
+  const { inCatalogue } = catalogueFromFit(window.interactions, window.data.movieIds);
+  const halfLife = params.half_life_days;
+  const activity = typeof halfLife === 'number' ? userActivity(window.interactions, halfLife) : undefined;
+  return new BlendScorer(
+    [
+      { scorer: ease, weight: 1 },
+      { scorer: trend, weight: Number(params.weight), byActivity: activity !== undefined },
+    ],
+    inCatalogue,
+    activity,
+  );
+}
+
+/** The trend's weight buys accuracy with alike lists: the search walks it to the Jaccard limit. */
+const WEIGHT_TRADEOFF: Tradeoff = { param: 'weight', range: [0.02, 2], steps: 4 };
+
+function trendFamily(name: string, space: SearchSpace): ModelFamily {
+  return {
+    name,
+    candidates: (budget) => sampleSpace(space, budget, SEED),
+    withinMemory: easeWithinMemory,
+    fit: fitEaseTrend,
+    defaultBudget: 16,
+    tradeoff: WEIGHT_TRADEOFF,
+  };
+}
+
+export const easeTrendFamily = trendFamily('ease_trend', EASE_TREND_SPACE);
+export const easeActiveTrendFamily = trendFamily('ease_active_trend', EASE_ACTIVE_TREND_SPACE);
