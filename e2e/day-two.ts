@@ -354,7 +354,7 @@ export function describeDayTwo(): void {
 
     it('a Production moved by hand rolls serving under load: no failed request, and the answers switch version', async () => {
       // Every family again, under a rule on NDCG@10 alone and a strict one (+50%): the run this starts, EASE + trend
-      // against EASE + trend, is retained, so Production stays where the race left it.
+      // against EASE + trend, is retained, so Production stays where it is.
       const before = (await recModel()).status?.productionVersion ?? '';
       const since = new Date().toISOString();
       await patchSpec({
@@ -626,16 +626,8 @@ export function describeDayTwo(): void {
       ]);
       const objects = manifest.stdout
         .split(/^---$/m)
-        .map(
-          (doc) =>
-            parseYaml(doc) as {
-              kind?: string;
-              metadata?: { name?: string; annotations?: Record<string, string> };
-            } | null,
-        )
-        .filter((doc): doc is { kind: string; metadata: { name: string; annotations?: Record<string, string> } } =>
-          Boolean(doc?.kind && doc.metadata?.name),
-        );
+        .map((doc) => ChartObject.safeParse(parseYaml(doc)))
+        .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
       expect(objects.length).toBeGreaterThan(5);
       const uninstall = await run(helmBinary(), [
         '--kubeconfig',
@@ -671,6 +663,12 @@ export function describeDayTwo(): void {
     });
   });
 }
+
+/** An object of a rendered chart manifest: what `helm uninstall` must remove (or keep, when annotated so). */
+const ChartObject = z.object({
+  kind: z.string(),
+  metadata: z.object({ name: z.string(), annotations: z.record(z.string(), z.string()).optional() }),
+});
 
 const trainJobs = async () =>
   (await kubectlJson(JobList, ['-n', NAMESPACE, 'get', 'jobs', '-l', `${ROLE_LABEL}=train`])).items;

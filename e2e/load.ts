@@ -1,3 +1,8 @@
+import { z } from 'zod';
+
+/** The part of an answer a roll switches: which model version answered. */
+const ModelAnswer = z.object({ model: z.object({ version: z.string() }) });
+
 /** What a client looping over one endpoint saw: how many answers, which failed (and how), the versions in order. */
 export interface LoopResult {
   answered: number;
@@ -31,7 +36,7 @@ export function loopRequests(
           result.failures.push(`HTTP ${response.status} ${text.slice(0, 200)}`);
           continue;
         }
-        const version = (JSON.parse(text) as { model?: { version?: string } }).model?.version ?? '?';
+        const version = ModelAnswer.parse(JSON.parse(text)).model.version;
         if (!result.versions.includes(version)) result.versions.push(version);
         result.answered += 1;
       } catch (error) {
