@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { healthResponse, popularResponse, recommendResponse, similarResponse } from '@recsys/core/api/schemas';
 import { RecModelSchema } from '@recsys/core/recmodel/types';
-import { ml100kDir } from '@recsys/core/testing/fixtures';
+import { ml100kDir, repoRoot } from '@recsys/core/testing/fixtures';
 import {
   frontendName,
   MANAGED_BY_LABEL,
@@ -9,6 +10,7 @@ import {
   servingName,
   VERSION_ANNOTATION,
 } from '@recsys/operator/kube/names';
+import { kubeBinDir } from '@recsys/operator/testing/kube-binaries';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -17,12 +19,14 @@ import {
   fetchJson,
   findOnVolumes,
   hostLeftovers,
+  kubeconfig,
   kubectl,
   kubectlJson,
   make,
   NAMESPACE,
   portForward,
   readmeDeployCommands,
+  run,
   waitFor,
 } from './cluster.ts';
 import { describeDayTwo } from './day-two.ts';
@@ -75,6 +79,18 @@ const Service = z.object({
   spec: z.object({ clusterIP: z.string(), ports: z.array(z.object({ port: z.number() })).min(1) }),
 });
 const Lease = z.object({ spec: z.object({ holderIdentity: z.string().optional() }) });
+const ServingPods = z.object({
+  items: z.array(
+    z.object({
+      metadata: z.object({ name: z.string(), deletionTimestamp: z.string().optional() }),
+      spec: z.object({ containers: z.array(z.object({ args: z.array(z.string()).optional() })) }),
+      status: z.object({
+        podIP: z.string().optional(),
+        containerStatuses: z.array(z.object({ ready: z.boolean() })).default([]),
+      }),
+    }),
+  ),
+});
 
 const recModel = () => kubectlJson(RecModelSchema, ['-n', NAMESPACE, 'get', 'recmodel', MODEL]);
 const pods = (selector: string) => kubectlJson(PodList, ['-n', NAMESPACE, 'get', 'pods', '-l', selector]);
@@ -216,6 +232,62 @@ describe.skipIf(!canRunNode)('a real single-node cluster: make cluster-up deploy
     );
     if (early.length > 0) console.log(`the site's /api/health before it answered: ${early.join('; ')}`);
     expect(health.model?.version).toBe(productionVersion);
+  });
+
+  it('with the event stream on, both serving pods answer alike: likes posted through the Service reach each', async () => {
+    // As docs/replicas.md tells a user: the chart runs PostgreSQL, the RecModel asks for it.
+    const upgrade = await run(
+      path.join(kubeBinDir(), 'helm'),
+      [
+        ...['--kubeconfig', kubeconfig, 'upgrade', 'recsys', path.join(repoRoot, 'charts/recsys'), '-n', NAMESPACE],
+        ...['--reuse-values', '--set', 'eventStream.enabled=true', '--wait', '--timeout', '5m'],
+      ],
+      { timeoutMs: minutes(6) },
+    );
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    await kubectl([
+      ...['-n', NAMESPACE, 'patch', 'recmodel', MODEL, '--type', 'merge'],
+      ...['-p', JSON.stringify({ spec: { serving: { replicas: 2, eventStream: 'postgres' } } })],
+    ]);
+    const started = Date.now();
+    const replicas = await waitFor('two Ready serving pods on the event stream', minutes(5), async () => {
+      const list = await kubectlJson(ServingPods, ['-n', NAMESPACE, 'get', 'pods', '-l', `${ROLE_LABEL}=serving`]);
+      const streamed = list.items.filter(
+        (pod) =>
+          !pod.metadata.deletionTimestamp &&
+          pod.spec.containers[0]?.args?.some((arg) => arg.startsWith('--event-stream=postgres://')) &&
+          pod.status.podIP &&
+          pod.status.containerStatuses.every((c) => c.ready),
+      );
+      return list.items.length === 2 && streamed.length === 2
+        ? streamed.map((pod) => `http://${pod.status.podIP}:8000`)
+        : undefined;
+    });
+    console.log(`serving rolled onto the event stream in ${seconds(Date.now() - started)}`);
+    const key = Buffer.from(
+      await kubectl(['-n', NAMESPACE, 'get', 'secret', 'recsys-keys', '-o', 'jsonpath={.data.site-api-key}']),
+      'base64',
+    ).toString();
+    const service = await serviceAddress(servingName(MODEL));
+    const sourceOn = async (pod: string, user: number) =>
+      (await fetchJson(recommendResponse, `${pod}/recommend`, { method: 'POST', body: { user_id: user, k: 10 } }))
+        .source;
+    for (let n = 0; n < 10; n++) {
+      const user = 2_000_000_000 + n;
+      // Both pods hold the user before the like, so it can reach them only through the stream.
+      for (const pod of replicas) expect(await sourceOn(pod, user)).toBe('popular');
+      const posted = await fetch(`${service}/interactions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ user_id: user, movie_id: 50, rating: 5, event_id: `e2e-${n}` }),
+      });
+      expect(posted.status).toBe(201);
+      for (const pod of replicas) {
+        await waitFor(`user ${user}'s like on ${pod}`, 10_000, async () =>
+          (await sourceOn(pod, user)) === 'fold_in' ? true : undefined,
+        );
+      }
+    }
   });
 
   describeDayTwo();

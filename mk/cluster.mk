@@ -30,14 +30,15 @@ else
 	@$(CLUSTER_ENV) scripts/cluster/down.sh
 endif
 
-## images: the trainer, serving, operator and site images (here: on a local Debian + Node base, no registry needed)
+## images: the trainer, serving, operator, event-stream and site images (here: on a local Debian + Node base, no registry needed)
 images:
 ifeq ($(CLUSTER),kind)
 	docker build -f docker/Dockerfile --target trainer -t $(IMAGE_PREFIX)/trainer:$(IMAGE_TAG) .
 	docker build -f docker/Dockerfile --target serving -t $(IMAGE_PREFIX)/serving:$(IMAGE_TAG) .
 	docker build -f docker/Dockerfile --target operator -t $(IMAGE_PREFIX)/operator:$(IMAGE_TAG) .
+	docker build -f docker/Dockerfile --target events -t $(IMAGE_PREFIX)/events:$(IMAGE_TAG) .
 	docker build -f frontend-astro/Dockerfile -t $(IMAGE_PREFIX)/frontend:$(IMAGE_TAG) .
-	for image in trainer serving operator frontend; do kind load docker-image $(IMAGE_PREFIX)/$$image:$(IMAGE_TAG) --name $(KIND_CLUSTER); done
+	for image in trainer serving operator events frontend; do kind load docker-image $(IMAGE_PREFIX)/$$image:$(IMAGE_TAG) --name $(KIND_CLUSTER); done
 else
 	@$(CLUSTER_ENV) scripts/images/build.sh
 endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages a test tier needs (Chromium for the browser tier, Prometheus for monitoring),
-# only when missing. Usage: scripts/system-deps.sh chromium prometheus
+# Installs the Debian packages a test tier needs (Chromium for the browser tier, Prometheus for monitoring, PostgreSQL
+# for the serving replicas' event stream), only when missing. Usage: scripts/system-deps.sh chromium prometheus
 set -euo pipefail
 missing=()
 for pkg in "$@"; do

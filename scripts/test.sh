@@ -24,7 +24,7 @@ failed_any=0
 
 prepare_tier() {
   case "$1" in
-    integration) scripts/python-env.sh >/dev/null && scripts/mlflow-env.sh >/dev/null && scripts/system-deps.sh prometheus chromium ;;
+    integration) scripts/python-env.sh >/dev/null && scripts/mlflow-env.sh >/dev/null && scripts/system-deps.sh prometheus chromium postgresql ;;
     browser) scripts/system-deps.sh chromium ;;
     cluster) RECSYS_KUBE_BUILD_P="${RECSYS_KUBE_BUILD_P:-2}" scripts/kube-bins.sh >/dev/null ;;
     e2e)

@@ -1,3 +1,4 @@
+import { parseEventStreamUrl } from '@recsys/core/events/event-stream';
 import { parseMemoryQuantity } from '@recsys/trainer/train/memory';
 import { InvalidArgumentError } from 'commander';
 
@@ -82,6 +83,15 @@ export const MEMORY_BUDGET_HELP =
 export function memorySize(value: string): number {
   try {
     return parseMemoryQuantity(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** An event stream URL (postgres://user@host:5432/database), checked; the password belongs in PGPASSWORD. */
+export function eventStreamUrl(value: string): string {
+  try {
+    return parseEventStreamUrl(value).toString();
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

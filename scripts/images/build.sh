@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make images` on a machine with no image registry: the trainer, serving and operator images (docker/Dockerfile)
-# and the site's (frontend-astro/Dockerfile) built FROM the local base images (scripts/images/base.sh) by the
-# project's own Docker engine (scripts/images/dockerd.sh), saved as one archive for `ctr images import`.
+# `make images` on a machine with no image registry: the trainer, serving, operator and event-stream (PostgreSQL)
+# images (docker/Dockerfile) and the site's (frontend-astro/Dockerfile) built FROM the local base images
+# (scripts/images/base.sh) by the project's own Docker engine (scripts/images/dockerd.sh), saved as one archive for
+# `ctr images import`.
 # The archive is cached under ${RECSYS_CACHE:-~/.cache/recsys}/images/app-<key>/, keyed by everything that goes into
 # the images (the build contexts as git sees them, the Dockerfiles, the base's inputs); a warm run starts no engine.
 # Usage: scripts/images/build.sh   prints the archive's path.   IMAGE_PREFIX, IMAGE_TAG: the image names.
@@ -14,7 +15,7 @@ IMAGE_PREFIX="${IMAGE_PREFIX:-ghcr.io/recsys-dev}"
 IMAGE_TAG="${IMAGE_TAG:-0.1.0}"
 # name, Dockerfile, target (empty: the file's last stage)
 IMAGES=("trainer docker/Dockerfile trainer" "serving docker/Dockerfile serving" "operator docker/Dockerfile operator"
-  "frontend frontend-astro/Dockerfile")
+  "events docker/Dockerfile events" "frontend frontend-astro/Dockerfile")
 mkdir -p "$CACHE/logs"
 log() { echo "images: $*" >&2; }
 

@@ -13,6 +13,9 @@ export interface ServingMetrics {
   modelSwaps: Counter<'outcome'>;
   foldInUsers: Counter<'change'>;
   eventLogsQuarantined: Counter;
+  eventStreamUp: Gauge<'engine'>;
+  eventStreamApplied: Counter;
+  foldInUnavailable: Counter;
   /** Where `recsys_model_stale_seconds` reads, on each scrape, since when serving has differed from Production. */
   watchStaleness(since: () => number | undefined): void;
   setModel(info: ModelInfo): void;
@@ -85,6 +88,22 @@ export function createServingMetrics(options: { defaultMetrics?: boolean } = {})
     eventLogsQuarantined: new Counter({
       name: 'recsys_event_logs_quarantined_total',
       help: 'Corrupt event-log files moved into quarantine/ at start-up (their interactions are not used)',
+      registers,
+    }),
+    eventStreamUp: new Gauge({
+      name: 'recsys_event_stream_up',
+      help: 'Whether the shared event stream answered its last read: 1 up, 0 down (writes answer 503); absent without one',
+      labelNames: ['engine'] as const,
+      registers,
+    }),
+    eventStreamApplied: new Counter({
+      name: 'recsys_event_stream_applied_total',
+      help: 'Events read from the shared event stream and applied to the fold-in users held here',
+      registers,
+    }),
+    foldInUnavailable: new Counter({
+      name: 'recsys_fold_in_unavailable_total',
+      help: 'Requests answered without the user posted events because the event store could not be read',
       registers,
     }),
     watchStaleness(since) {

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { listVersions } from '@recsys/core/bundle/reader';
+import { parseEventStreamUrl } from '@recsys/core/events/event-stream';
 import { logFilePath } from '@recsys/core/logs/files';
 import type { RequestLogSink } from '@recsys/core/logs/request-log';
 import { readProductionHistory, readProductionPointer } from '@recsys/core/registry/pointer';
 import { ApiKeys } from './auth/api-keys.ts';
-import type { RestoredState } from './events/event-store.ts';
+import type { EventStore } from './events/event-store.ts';
+import { PostgresEventStore } from './events/postgres-event-store.ts';
 import { SqliteEventStore } from './events/sqlite-event-store.ts';
 import type { WriteLimits } from './interactions/event-checks.ts';
 import { UserHistory } from './interactions/user-history.ts';
@@ -41,6 +43,11 @@ export interface ServeOptions {
   staleGraceMs?: number;
   /** Fold-in users held in memory at most (LRU); an evicted one is read back from the event store. */
   foldInUsers?: number;
+  /**
+   * The event stream shared with other replicas (a postgres:// URL; the password from PGPASSWORD). Absent: this
+   * process's own SQLite event log and snapshot under the log directory (one process).
+   */
+  eventStream?: string;
   /** Per-key and per-user event rates (default: DEFAULT_WRITE_LIMITS); null turns both off. */
   writeLimits?: WriteLimits | null;
   /** Where progress lines go (stderr by default). */
@@ -55,7 +62,7 @@ export interface RunningService extends RunningServer {
   modelName: string;
   slot: ModelSlot;
   requestLog: RequestLogSink;
-  eventStore: SqliteEventStore;
+  eventStore: EventStore;
   history: UserHistory;
   follower: Follower | undefined;
 }
@@ -69,7 +76,7 @@ export const DEFAULT_WRITE_LIMITS: WriteLimits = {
   perUser: { perSecond: 10, burst: 1000 },
 };
 
-function openEventStore(logDir: string): SqliteEventStore {
+function openEventLog(logDir: string): SqliteEventStore {
   const file = logFilePath(logDir, 'events');
   try {
     return SqliteEventStore.open(logDir, file);
@@ -135,11 +142,25 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   }
   const logDir = options.logDir ?? path.join(options.store, '..', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const eventStore = openEventStore(logDir);
+  const eventStore: EventStore = options.eventStream
+    ? new PostgresEventStore({
+        url: parseEventStreamUrl(options.eventStream).toString(),
+        say,
+        onStreamState: (up) => metrics.eventStreamUp.set({ engine: 'postgres' }, up ? 1 : 0),
+        onApplied: (n) => metrics.eventStreamApplied.inc(n),
+      })
+    : openEventLog(logDir);
+  let lastUnavailable = 0;
   const history = new UserHistory(eventStore, {
     maxUsers: options.foldInUsers,
     onEvict: () => metrics.foldInUsers.inc({ change: 'evicted' }),
     onLoad: () => metrics.foldInUsers.inc({ change: 'loaded' }),
+    onUnavailable: (err) => {
+      metrics.foldInUnavailable.inc();
+      if (Date.now() - lastUnavailable < 60_000) return;
+      lastUnavailable = Date.now();
+      say(`serving: cannot read posted events (${(err as Error).message}); answering from the model alone meanwhile`);
+    },
   });
   let lastDropWarning = 0;
   // The request log also feeds the monitoring gauges (unique users, catalogue coverage) from the same rows.
@@ -213,7 +234,6 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     if (!divergence || Date.now() - divergence.since < staleGraceMs) return null;
     return `serving ${divergence.served ?? 'nothing'} for ${Math.round((Date.now() - divergence.since) / 1000)} s while the registry's Production is ${divergence.production ?? 'unknown'}: ${divergence.reason}`;
   };
-  let restored: RestoredState;
   try {
     const started = performance.now();
     const model = initial ? await loadInitial(initial) : undefined;
@@ -223,10 +243,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       );
     }
     const restoring = performance.now();
-    restored = await eventStore.restore();
-    say(
-      `serving: fold-in state restored in ${Math.round(performance.now() - restoring)} ms (${restored.tailEvents} events from the log tail)`,
-    );
+    const restored = await eventStore.restore();
+    say(`serving: fold-in state restored in ${Math.round(performance.now() - restoring)} ms (${restored.summary})`);
     for (const q of restored.quarantined) {
       metrics.eventLogsQuarantined.inc();
       say(`serving: quarantined corrupt event log ${q.file}: ${q.error}; its interactions are not used`);
@@ -263,7 +281,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     );
   }
   say(
-    `serving: ${server.url} (${modelName}, ${options.follow ? 'following Production' : `pinned ${initial}`}; logs in ${logDir}; fold-in state of ${restored.users} users)`,
+    `serving: ${server.url} (${modelName}, ${options.follow ? 'following Production' : `pinned ${initial}`}; logs in ${logDir}; ${options.eventStream ? 'events shared through the stream' : "events in this process's log"})`,
   );
   return {
     ...server,

@@ -17,6 +17,8 @@ export interface BoundedStateFigures {
   rss_after_restart_mb: number;
   /** The last user's list after the restart: fold_in means the state survived it. */
   source_after_restart: string;
+  /** What the restarted server had said when /ready first answered 200 (its fold-in restore line among it). */
+  said_when_ready: string;
 }
 
 /** Targets of issue 16 for 1,000,000 events from 200,000 users (the benchmark checks them at any size). */
@@ -78,10 +80,12 @@ export async function boundedStateLoad(dir: string, events: number, users: numbe
   const restarted = performance.now();
   const second = await startServeProcess(args);
   let restartSeconds = Number.NaN;
+  let saidWhenReady = '';
   for (;;) {
     const ready = await fetch(`${second.url}/ready`).then((r) => r.status);
     if (ready === 200) {
       restartSeconds = (performance.now() - restarted) / 1000;
+      saidWhenReady = second.stderr();
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -102,5 +106,6 @@ export async function boundedStateLoad(dir: string, events: number, users: numbe
     restart_to_ready_s: restartSeconds,
     rss_after_restart_mb: rssAfter,
     source_after_restart: last.source,
+    said_when_ready: saidWhenReady,
   };
 }

@@ -26,3 +26,16 @@ seccompProfile: { type: RuntimeDefault }
 {{- define "recsys.secretName" -}}
 {{- if .Values.security.existingSecret -}}{{ .Values.security.existingSecret }}{{- else -}}{{ printf "%s-keys" .Release.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
 {{- end -}}
+
+{{- define "recsys.eventsName" -}}{{ printf "%s-events" .Release.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+
+{{- define "recsys.eventStreamSecret" -}}
+{{- if .Values.eventStream.existingSecret -}}{{ .Values.eventStream.existingSecret }}{{- else -}}{{ printf "%s-event-stream" .Release.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+
+{{- /* The event stream's URL (no password): the external server's, or the StatefulSet's Service in this namespace. */}}
+{{- define "recsys.eventStreamUrl" -}}
+{{- if .Values.eventStream.external.url -}}{{ .Values.eventStream.external.url }}
+{{- else if .Values.eventStream.enabled -}}{{ printf "postgres://%s@%s:%v/%s" .Values.eventStream.user (include "recsys.eventsName" .) .Values.eventStream.port .Values.eventStream.user }}
+{{- end -}}
+{{- end -}}

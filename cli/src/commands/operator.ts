@@ -1,6 +1,7 @@
 import { RecModelOperator } from '@recsys/operator/kube/manager';
 import { storeRegistry } from '@recsys/trainer/promotion/store-registry';
 import type { Command } from 'commander';
+import { eventStreamUrl } from '../options.ts';
 
 const seconds = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -30,6 +31,15 @@ export function registerOperator(program: Command): void {
     .option('--lease-name <name>', 'the Lease that elects the leader', 'recsys-operator')
     .option('--lease-duration <seconds>', 'how long a silent leader keeps the Lease', seconds('--lease-duration'), 15)
     .option('--keys-secret <name>', 'the Secret with the write keys and the site session secret (the chart makes it)')
+    .option(
+      '--event-stream-url <url>',
+      'the PostgreSQL the chart runs, which spec.serving.eventStream: postgres means (postgres://user@host:5432/db, no password)',
+      eventStreamUrl,
+    )
+    .option(
+      '--event-stream-secret <name>',
+      "the Secret whose 'password' key serving and trainer pods get as PGPASSWORD when a RecModel uses an event stream",
+    )
     .option('--watch-stall <seconds>', 'restart watches silent for this long', seconds('--watch-stall'), 300)
     .action(
       async (options: {
@@ -45,6 +55,8 @@ export function registerOperator(program: Command): void {
         leaseDuration: number;
         watchStall: number;
         keysSecret?: string;
+        eventStreamUrl?: string;
+        eventStreamSecret?: string;
       }) => {
         const operator = RecModelOperator.connect(options.kubeconfig, {
           namespace: options.namespace,
@@ -57,6 +69,9 @@ export function registerOperator(program: Command): void {
           registryFor: (recModel, store) =>
             storeRegistry(store, recModel.spec.tracking.backend === 'mlflow' ? recModel.spec.tracking.uri : undefined),
           ...(options.keysSecret ? { keysSecret: options.keysSecret } : {}),
+          ...(options.eventStreamUrl || options.eventStreamSecret
+            ? { eventStream: { url: options.eventStreamUrl, passwordSecret: options.eventStreamSecret } }
+            : {}),
           ...(options.identity ? { identity: options.identity } : {}),
           leaseName: options.leaseName,
           leaseDurationSeconds: options.leaseDuration,

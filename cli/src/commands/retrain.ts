@@ -3,6 +3,7 @@ import { DEFAULT_SELECTION, type SelectionRule } from '@recsys/trainer/train/sel
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import {
+  eventStreamUrl,
   familyList,
   MEMORY_BUDGET_HELP,
   MODELS_HELP,
@@ -48,6 +49,11 @@ export function registerRetrain(program: Command): void {
     .option('--store <dir>', 'the artifact store (bundles and the registry)')
     .option('--work-dir <dir>', 'scratch space for merged sources and prepared datasets')
     .option('--event-logs <dir>', 'the directory serving writes its event logs to')
+    .option(
+      '--event-stream <url>',
+      'read new interactions from the event stream serving replicas share (postgres://user@host:5432/db, password in PGPASSWORD) instead of event logs; default: RECSYS_EVENT_STREAM',
+      eventStreamUrl,
+    )
     .option('--until <time>', 'use only base ratings before this ISO time (simulations start from the past)', parseTime)
     .option('--model <name>', `the model name in the store (default: the RecModel's name, else ${DEFAULT_MODEL_NAME})`)
     .option('--models <families>', MODELS_HELP, familyList)
@@ -115,6 +121,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     store: flags.store,
     workDir: flags.workDir,
     eventLogs: flags.eventLogs,
+    eventStream: flags.eventStream ?? envEventStream(),
     until: flags.until,
     model: flags.model,
     models: flags.models,
@@ -142,6 +149,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     source: flags.source!,
     until: flags.until,
     eventLogDir: flags.eventLogs,
+    eventStream: overrides.eventStream,
     workDir: flags.workDir!,
     store: flags.store!,
     modelName: flags.model ?? DEFAULT_MODEL_NAME,
@@ -197,6 +205,12 @@ function retrainText(result: RetrainResult): string {
     `took ${seconds.total.toFixed(1)} s (ingest ${seconds.ingest.toFixed(1)}, prepare ${seconds.prepare.toFixed(1)}, train ${seconds.train.toFixed(1)}, gate ${seconds.gate.toFixed(1)})`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The trainer Job's way to name the stream (RECSYS_EVENT_STREAM); empty means none. */
+function envEventStream(): string | undefined {
+  const value = process.env.RECSYS_EVENT_STREAM;
+  return value ? eventStreamUrl(value) : undefined;
 }
 
 function parseTime(value: string): number {

@@ -1,7 +1,8 @@
 import type { AnnMode } from '@recsys/core/recommender/approximate';
 import { DEFAULT_FOLD_IN_USERS } from '@recsys/serving/interactions/user-history';
-import { DEFAULT_WRITE_LIMITS, serve } from '@recsys/serving/serve';
+import { DEFAULT_WRITE_LIMITS, STALE_GRACE_MS, serve } from '@recsys/serving/serve';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { eventStreamUrl } from '../options.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -25,6 +26,12 @@ function bytes(value: string): number {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more');
   return n;
 }
 
@@ -89,6 +96,17 @@ export function registerServe(program: Command): void {
       DEFAULT_FOLD_IN_USERS,
     )
     .option('--no-rate-limits', 'accept posted events at any rate (benchmarks, trusted batch loads)')
+    .option(
+      '--event-stream <url>',
+      "share posted events with other replicas through PostgreSQL (postgres://user@host:5432/db; password in PGPASSWORD); default: this process's SQLite log under --log-dir",
+      eventStreamUrl,
+    )
+    .option(
+      '--stale-grace <seconds>',
+      'with --follow, how long serving may differ from Production before /ready answers 503 stale_model',
+      seconds,
+      STALE_GRACE_MS / 1000,
+    )
     .action(
       async (options: {
         store: string;
@@ -107,6 +125,8 @@ export function registerServe(program: Command): void {
         userRate: number;
         rateLimits: boolean;
         foldInUsers: number;
+        eventStream?: string;
+        staleGrace: number;
       }) => {
         const running = await serve({
           store: options.store,
@@ -123,6 +143,8 @@ export function registerServe(program: Command): void {
           apiKeysFile: options.apiKeysFile,
           apiKeysEnv: process.env.RECSYS_API_KEYS,
           foldInUsers: options.foldInUsers,
+          eventStream: options.eventStream,
+          staleGraceMs: options.staleGrace * 1000,
           writeLimits: options.rateLimits
             ? {
                 perKey: bucket(options.keyRate, DEFAULT_WRITE_LIMITS.perKey?.burst ?? 1000),

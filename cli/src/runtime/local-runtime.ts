@@ -1,16 +1,19 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LocalPostgres } from '@recsys/core/events/local-postgres';
 import { latestCronSlot } from '@recsys/core/recmodel/cron';
 import { carryOut, type ProductionRegistry, type RecModelEffects } from '@recsys/core/recmodel/effects';
 import { type LocalState, readLocalState, withLocalState, writeLocalState } from '@recsys/core/recmodel/local-state';
 import { type Action, type ObservedWorld, reconcile } from '@recsys/core/recmodel/reconcile';
-import { trainingArgs } from '@recsys/core/recmodel/training-args';
+import { eventStreamUrl, trainingArgs } from '@recsys/core/recmodel/training-args';
 import {
   RETRAIN_ANNOTATION,
   type RecModel,
   type RecModelStatus,
   type ReportSpec,
+  RUNTIME_EVENT_STREAM,
+  type ServingSpec,
   type Trigger,
 } from '@recsys/core/recmodel/types';
 import { storeRegistry } from '@recsys/trainer/promotion/store-registry';
@@ -58,6 +61,11 @@ export class LocalRuntime {
   readonly #schedules: Record<'retrain' | 'report', string | null> = { retrain: null, report: null };
   readonly #registry: ProductionRegistry;
   readonly #secrets: LocalSecrets;
+  /** The PostgreSQL `spec.serving.eventStream: postgres` asks for: started on first need, data under <var>/postgres. */
+  #engine: Promise<LocalPostgres> | undefined;
+  /** The arguments the serving child was started with, and the spec settings they came from. */
+  #servingArgs: string[] | undefined;
+  #servingSettings: string | undefined;
 
   constructor(options: LocalRuntimeOptions) {
     this.#options = options;
@@ -107,10 +115,15 @@ export class LocalRuntime {
     if (this.#timer) clearTimeout(this.#timer);
     await this.#ticking;
     await this.#children.stopAll();
+    await (await this.#engine?.catch(() => undefined))?.stop();
   }
 
   killChildrenNow(): void {
     this.#children.killAllNow();
+    void this.#engine?.then(
+      (engine) => engine.crashNow(),
+      () => {},
+    );
   }
 
   childPids(): number[] {
@@ -161,7 +174,12 @@ export class LocalRuntime {
       now: now.toISOString(),
       productionVersion,
       run,
-      serving: { running: servingUp, ready: health?.ready ?? false, version: health?.version ?? null },
+      serving: {
+        running: servingUp,
+        ready: health?.ready ?? false,
+        version: health?.version ?? null,
+        outdated: servingUp && this.#servingSettings !== servingSettings(recModel.spec.serving),
+      },
       frontend: { running: this.#children.running('frontend') },
       // The slots of the schedules this runtime keeps: its twin of the Jobs the CronJobs created.
       scheduledSlot: slotOf(this.#schedules.retrain, now),
@@ -197,12 +215,23 @@ export class LocalRuntime {
       discardGate: async (runName) => this.#run(recModel, runName).discardGate(),
       rollServing: async (action) => {
         if (action.replicas === 0) return this.#children.stop('serving');
-        this.#ensureService('serving', [
+        const stream = await this.#eventStream(action.eventStream);
+        const args = [
           CLI,
           ...['serve', '--store', paths.store, '--model', name, '--follow'],
           ...['--host', '127.0.0.1', '--port', String(action.port), '--log-dir', paths.serveLogs],
           ...['--api-keys-file', this.#secrets.apiKeysFile],
-        ]);
+          ...(action.foldInUsers === undefined ? [] : ['--fold-in-users', String(action.foldInUsers)]),
+          ...(stream ? ['--event-stream', stream] : []),
+        ];
+        // Started with other settings (an event stream or a fold-in cap the spec changed): start it again.
+        if (this.#children.running('serving') && this.#servingArgs?.join('\0') !== args.join('\0')) {
+          log('serving settings changed: restarting serving');
+          await this.#children.stop('serving');
+        }
+        this.#servingArgs = args;
+        this.#servingSettings = servingSettings(action);
+        this.#ensureService('serving', args, stream ? { PGPASSWORD: this.#secrets.eventStreamPassword } : undefined);
       },
       runFrontend: async (action) => this.#ensureSite(action.port, recModel.spec.serving.port),
       stopFrontend: () => this.#children.stop('frontend'),
@@ -218,9 +247,35 @@ export class LocalRuntime {
     };
   }
 
-  #startTraining(recModel: RecModel, dir: RunDirectory, trigger: Trigger): void {
+  /**
+   * The URL of the event stream the spec names; for `postgres`, this runtime's own server, started (or started
+   * again after it died) on the way.
+   */
+  async #eventStream(wanted: string | undefined): Promise<string | undefined> {
+    if (wanted !== RUNTIME_EVENT_STREAM) return eventStreamUrl(wanted, {});
+    const dir = path.join(this.#options.paths.var, 'postgres');
+    this.#engine ??= LocalPostgres.start({ dir, password: this.#secrets.eventStreamPassword }).then(
+      (engine) => {
+        this.#options.log(`event stream: PostgreSQL at ${engine.url} (data in ${engine.dataDir}, PID ${engine.pid})`);
+        return engine;
+      },
+      (err: Error) => {
+        this.#engine = undefined;
+        throw new Error(`cannot start the event stream's PostgreSQL in ${dir}: ${err.message}`);
+      },
+    );
+    const engine = await this.#engine;
+    if (!engine.pid) {
+      this.#options.log(`event stream: PostgreSQL had stopped; starting it again on ${engine.url}`);
+      await engine.resume();
+    }
+    return engine.url;
+  }
+
+  async #startTraining(recModel: RecModel, dir: RunDirectory, trigger: Trigger): Promise<void> {
     const { log, paths } = this.#options;
     if (this.#training) throw new Error(`run ${this.#training} is still training; ${dir.name} waits for it`);
+    const stream = await this.#eventStream(recModel.spec.serving.eventStream);
     dir.create();
     this.#training = dir.name;
     const started = Date.now();
@@ -234,7 +289,8 @@ export class LocalRuntime {
     );
     this.#children.start('train', {
       command: process.execPath,
-      args: [CLI, ...trainingArgs(recModel, trainingPlaces(paths)), '--run', dir.name],
+      args: [CLI, ...trainingArgs(recModel, { ...trainingPlaces(paths), eventStream: stream }), '--run', dir.name],
+      env: stream ? { PGPASSWORD: this.#secrets.eventStreamPassword } : undefined,
       logFile: dir.log,
       onStderrLine: (line) => log(`[${dir.name}] ${line}`),
       onExit: (exit) => {
@@ -365,4 +421,9 @@ function wantedSchedules(spec: RecModel['spec']): Record<'retrain' | 'report', s
 
 function slotOf(schedule: string | null, now: Date): string | null {
   return schedule === null ? null : (latestCronSlot(schedule, now)?.toISOString() ?? null);
+}
+
+/** The spec's serving settings that change how serving runs (beyond its version): a change restarts it. */
+function servingSettings(serving: Pick<ServingSpec, 'foldInUsers' | 'eventStream'>): string {
+  return JSON.stringify([serving.foldInUsers ?? null, serving.eventStream ?? null]);
 }

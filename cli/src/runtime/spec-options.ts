@@ -49,6 +49,7 @@ export interface RetrainOverrides {
   store?: string;
   workDir?: string;
   eventLogs?: string;
+  eventStream?: string;
   until?: number;
   model?: string;
   models?: FamilyChoice;
@@ -75,7 +76,10 @@ export function retrainOptionsFromSpec(
   return {
     source: overrides.source ?? request.source,
     until: overrides.until,
-    eventLogDir: overrides.eventLogs ?? request.eventLogs,
+    // A flag naming one event source replaces the spec's, whichever kind it names.
+    ...(overrides.eventLogs || overrides.eventStream
+      ? { eventLogDir: overrides.eventLogs, eventStream: overrides.eventStream }
+      : { eventLogDir: request.eventLogs, eventStream: request.eventStream }),
     thresholds: { ...request.thresholds, ...overrides.thresholds },
     workDir: overrides.workDir ?? request.workDir,
     store: overrides.store ?? request.store,

@@ -65,6 +65,13 @@ export const interaction = z.strictObject({
     .union([epochSeconds, z.iso.datetime()])
     .optional()
     .describe('When it happened (Unix seconds or ISO-8601); defaults to the time it was received'),
+  event_id: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, { message: 'expected 1 to 128 printable ASCII characters, no spaces' })
+    .optional()
+    .describe(
+      'Idempotency key: an event whose id was stored before changes nothing (retry with the same ids). Defaults to <X-Request-Id>#<index in the batch>',
+    ),
 });
 export type Interaction = z.output<typeof interaction>;
 export const interactionsRequest = z.union([interaction, z.array(interaction).min(1).max(MAX_BATCH)]);
@@ -146,7 +153,8 @@ export const similarResponse = z.strictObject({
 export const interactionsResponse = z.strictObject({
   request_id: z.string(),
   model: modelRef,
-  accepted: z.int(),
+  accepted: z.int().describe('Events stored by this request'),
+  duplicates: z.int().describe('Events whose event_id was stored before: nothing changed for them'),
   users: z.array(z.int()).describe('Users whose recommendations now include these interactions'),
   unseen_movie_ids: z
     .array(z.int())

@@ -2,6 +2,11 @@ import Database from 'better-sqlite3';
 
 /** One posted interaction as stored: the next retraining batch (R19). Times in epoch milliseconds / seconds. */
 export interface EventRow {
+  /**
+   * The idempotency key: a second event with the same id changes nothing. The client's `event_id`, else
+   * `<X-Request-Id>#<index in the batch>`. Absent in logs written before events carried ids.
+   */
+  event_id?: string;
   request_id: string;
   received_at: number;
   user_id: number;
@@ -16,6 +21,7 @@ export interface EventRow {
 
 export const EVENTS_DDL = `
 CREATE TABLE IF NOT EXISTS events (
+  event_id TEXT,
   request_id TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   user_id INTEGER NOT NULL,
@@ -45,14 +51,19 @@ export class EventLog {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(EVENTS_DDL);
+      // A file written before events carried ids gets the column (NULL for its old rows).
+      const columns = db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+      if (!columns.some((c) => c.name === 'event_id')) db.exec('ALTER TABLE events ADD COLUMN event_id TEXT');
       const statement = db.prepare(
-        `INSERT INTO events (request_id, received_at, user_id, movie_id, rating, timestamp, in_model, model_version)
-         VALUES (@request_id, @received_at, @user_id, @movie_id, @rating, @timestamp, @in_model, @model_version)`,
+        `INSERT INTO events (event_id, request_id, received_at, user_id, movie_id, rating, timestamp, in_model, model_version)
+         VALUES (@event_id, @request_id, @received_at, @user_id, @movie_id, @rating, @timestamp, @in_model, @model_version)`,
       );
       this.#insert = db.transaction((rows: EventRow[]) => {
         let last = 0;
         for (const row of rows)
-          last = Number(statement.run({ ...row, in_model: row.in_model ? 1 : 0 }).lastInsertRowid);
+          last = Number(
+            statement.run({ ...row, event_id: row.event_id ?? null, in_model: row.in_model ? 1 : 0 }).lastInsertRowid,
+          );
         return last;
       });
     } catch (err) {

@@ -42,7 +42,7 @@ interface StoredRequest extends Omit<RequestLogRow, 'recommendations' | 'scores'
   is_fallback: number | null;
 }
 
-type StoredEvent = Omit<EventRow, 'in_model'> & { in_model: number };
+type StoredEvent = Omit<EventRow, 'in_model' | 'event_id'> & { in_model: number; event_id?: string | null };
 
 /** Request-log rows from every file of `dir` in the time range, ordered by timestamp. */
 export function readRequestLogs(dir: string, query: LogQuery = {}): LogRead<RequestLogRow> {
@@ -67,7 +67,11 @@ export function readEventLogs(dir: string, query: LogQuery = {}): LogRead<EventR
     logFiles(dir, 'events'),
     'SELECT * FROM events WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid',
     query,
-    (row: StoredEvent): EventRow => ({ ...row, in_model: row.in_model === 1 }),
+    ({ event_id, ...row }: StoredEvent): EventRow => ({
+      ...row,
+      ...(event_id ? { event_id } : {}),
+      in_model: row.in_model === 1,
+    }),
   );
   read.rows.sort((a, b) => a.received_at - b.received_at);
   return read;

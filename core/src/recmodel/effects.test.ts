@@ -47,6 +47,8 @@ const roll: ReconcileAction = {
   port: 8000,
   image: 'x',
   resources: undefined,
+  foldInUsers: undefined,
+  eventStream: undefined,
 };
 
 describe('carrying out reconcile actions through the effects port (both runtimes)', () => {

@@ -26,6 +26,25 @@ describe('parseRecModel', () => {
     expect(spec.report).toMatchObject({ enabled: true, since: '24h', format: 'markdown' });
   });
 
+  it('takes an event stream the runtime runs or one named by a URL, never a password in the spec', () => {
+    const withStream = (serving: Record<string, unknown>, dataset: Record<string, unknown> = {}) =>
+      parseRecModel({
+        apiVersion: 'recsys.dev/v1alpha1',
+        kind: 'RecModel',
+        metadata: { name: 'movies' },
+        spec: { dataset: { source: 'ml-100k', ...dataset }, serving },
+      });
+    expect(withStream({ eventStream: 'postgres', foldInUsers: 20_000 }).ok).toBe(true);
+    expect(withStream({ eventStream: 'postgres://recsys@events.db:5432/recsys' }).ok).toBe(true);
+    const password = withStream({ eventStream: 'postgres://recsys:hunter2@events.db:5432/recsys' });
+    expect(password.ok ? [] : password.problems.map((p) => p.path)).toEqual(['spec.serving.eventStream']);
+    expect(withStream({ eventStream: 'redis://cache:6379' }).ok).toBe(false);
+    const both = withStream({ eventStream: 'postgres' }, { eventLogs: '/logs' });
+    expect(both.ok ? [] : both.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/eventLogs and serving.eventStream exclude each other/),
+    ]);
+  });
+
   it('lists every problem with its path', () => {
     const result = parseRecModel({
       apiVersion: 'recsys.dev/v1',

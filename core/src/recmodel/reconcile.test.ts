@@ -211,6 +211,14 @@ describe('reconcile', () => {
     expect(reconcile(applied(zero, result), stopped).actions).toEqual([]);
   });
 
+  it('rolls serving again when it runs with settings the spec no longer asks for (event stream, fold-in cap)', () => {
+    const { model, w } = settled();
+    const shared = { ...recModel({ serving: { eventStream: 'postgres', foldInUsers: 5000 } }), status: model.status };
+    expect(ofType(reconcile(shared, w), 'rollServing')).toEqual([]);
+    const rolls = ofType(reconcile(shared, { ...w, serving: { ...w.serving, outdated: true } }), 'rollServing');
+    expect(rolls).toEqual([expect.objectContaining({ eventStream: 'postgres', foldInUsers: 5000 })]);
+  });
+
   it('retains a worse candidate with a Warning event naming the failing rule and both values', () => {
     const { model, w } = settled();
     const annotated = { ...model, metadata: { ...model.metadata, annotations: { [RETRAIN_ANNOTATION]: 'now' } } };

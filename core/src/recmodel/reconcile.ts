@@ -37,8 +37,11 @@ export interface ObservedWorld {
   productionVersion: string | null;
   /** The run named by status.training.runName; null when there is none or it no longer exists. */
   run: ObservedRun | null;
-  /** replicas: the ready-or-not pod count; leave it out where one process serves (the local runtime). */
-  serving: { running: boolean; ready: boolean; version: string | null; replicas?: number };
+  /**
+   * replicas: the ready-or-not pod count; leave it out where one process serves (the local runtime). outdated: the
+   * serving runs with settings the spec no longer asks for (its event stream, its fold-in cap).
+   */
+  serving: { running: boolean; ready: boolean; version: string | null; replicas?: number; outdated?: boolean };
   frontend: { running: boolean };
   /** The latest slot of spec.schedule at or before now (ISO); null without a schedule. */
   scheduledSlot: string | null;
@@ -81,6 +84,9 @@ export type ReconcileAction =
       port: number;
       image: string;
       resources: ServingSpec['resources'];
+      foldInUsers: ServingSpec['foldInUsers'];
+      /** As the spec says it (`postgres`: the engine the runtime runs); each runtime resolves it to a URL. */
+      eventStream: ServingSpec['eventStream'];
     }
   | { type: 'runFrontend'; port: number; image: string }
   | { type: 'stopFrontend' }

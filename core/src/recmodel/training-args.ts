@@ -1,4 +1,4 @@
-import type { RecModel } from './types.ts';
+import { type RecModel, RUNTIME_EVENT_STREAM } from './types.ts';
 
 /** Where a runtime keeps what training reads and writes (local: under --var; cluster: on the artifact volume). */
 export interface TrainingPlaces {
@@ -7,12 +7,16 @@ export interface TrainingPlaces {
   workDir: string;
   /** Where serving writes its event logs: what a retrain ingests unless spec.dataset.eventLogs names another. */
   serveLogs: string;
+  /** The URL of the PostgreSQL this runtime runs, which `spec.serving.eventStream: postgres` means; none when absent. */
+  eventStream?: string;
 }
 
 /** A retrain as a RecModel describes it: the inputs of `recsys retrain`, named as the trainer names them. */
 export interface TrainingRequest {
   source: string;
-  eventLogs: string;
+  /** Either the event logs of serving processes or the event stream they share: where new interactions are read. */
+  eventLogs?: string;
+  eventStream?: string;
   store: string;
   workDir: string;
   model: string;
@@ -30,9 +34,11 @@ export interface TrainingRequest {
 /** The one translation of a RecModel spec into a retrain; `trainingArgs` renders it for a process. */
 export function trainingRequest(recModel: RecModel, places: TrainingPlaces): TrainingRequest {
   const { dataset, models, selection, tracking } = recModel.spec;
+  const eventStream = eventStreamUrl(recModel.spec.serving.eventStream, places);
   return {
     source: dataset.source,
-    eventLogs: dataset.eventLogs ?? places.serveLogs,
+    eventLogs: eventStream ? undefined : (dataset.eventLogs ?? places.serveLogs),
+    eventStream,
     store: places.store,
     workDir: places.workDir,
     model: recModel.metadata.name,
@@ -52,6 +58,21 @@ export function trainingRequest(recModel: RecModel, places: TrainingPlaces): Tra
 }
 
 /**
+ * The URL `spec.serving.eventStream` (`wanted`) names: its own, or for `postgres` the engine this runtime runs (an error when it
+ * runs none). Undefined: no stream, each serving process keeps its own event log.
+ */
+export function eventStreamUrl(
+  wanted: string | undefined,
+  places: Pick<TrainingPlaces, 'eventStream'>,
+): string | undefined {
+  if (wanted !== RUNTIME_EVENT_STREAM) return wanted;
+  if (places.eventStream) return places.eventStream;
+  throw new Error(
+    `spec.serving.eventStream is ${RUNTIME_EVENT_STREAM} but this runtime runs no PostgreSQL: enable the chart's eventStream (eventStream.enabled=true), or name a server (postgres://user@host:5432/database)`,
+  );
+}
+
+/**
  * The `recsys` arguments of a training run: a retrain that ingests, merges, prepares, searches and registers a
  * candidate, leaving the gate to the runtime. Both runtimes run exactly these (a child process locally, the trainer
  * Job's container in a cluster), adding `--run <name>` so the result lands in the run's directory.
@@ -62,7 +83,9 @@ export function trainingArgs(recModel: RecModel, places: TrainingPlaces): string
   const args = [
     'retrain',
     '--candidate-only',
-    ...['--source', request.source, '--event-logs', request.eventLogs],
+    ...['--source', request.source],
+    ...(request.eventStream ? ['--event-stream', request.eventStream] : []),
+    ...(request.eventLogs ? ['--event-logs', request.eventLogs] : []),
     ...['--store', request.store, '--work-dir', request.workDir, '--model', request.model],
     ...['--models', request.families.map((f) => (f.budget === undefined ? f.name : `${f.name}:${f.budget}`)).join(',')],
     ...['--min-coverage', String(request.minCoverage), '--max-jaccard', String(request.maxJaccard)],

@@ -160,12 +160,39 @@ const PromotionSpecSchema = PromotionPolicySchema.prefault({}).meta({
   ],
 });
 
+/** `postgres`: the engine the runtime runs (the chart's StatefulSet, or `recsys up`'s own server). */
+export const RUNTIME_EVENT_STREAM = 'postgres';
+const EVENT_STREAM_URL = '^postgres(ql)?://([^/:@]+@)?[^/@]+(/[^/?#]*)?$';
+const eventStreamRule = {
+  rule: `self == '${RUNTIME_EVENT_STREAM}' || self.matches('${EVENT_STREAM_URL}')`,
+  message:
+    'eventStream must be postgres (the runtime runs the engine) or postgres://user@host:port/database (the password goes in a Secret, never in the spec)',
+};
+
 const ServingSpecSchema = z
   .object({
     replicas: z.number().int().min(0).max(100).default(1),
     port: port.default(8000),
     image: image.default('ghcr.io/recsys-dev/serving:0.1.0'),
     resources: ResourcesSchema.optional(),
+    foldInUsers: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .optional()
+      .describe(
+        'Fold-in users each replica holds in memory at most (LRU); an evicted user is read back from the event store. 100,000 when absent.',
+      ),
+    eventStream: z
+      .string()
+      .max(1024)
+      .regex(new RegExp(`^${RUNTIME_EVENT_STREAM}$|${EVENT_STREAM_URL}`), { message: eventStreamRule.message })
+      .optional()
+      .describe(
+        'Where posted interactions go so every replica sees them and retraining reads them: postgres (the engine the runtime runs) or postgres://user@host:port/database (password from the Secret). Absent: each serving process keeps its own SQLite event log (one replica).',
+      )
+      .meta({ 'x-kubernetes-validations': [eventStreamRule] }),
   })
   .strict();
 
@@ -215,6 +242,12 @@ const ReportSpecSchema = z
   })
   .strict();
 
+const oneEventSource = {
+  rule: '!has(self.dataset.eventLogs) || !has(self.serving) || !has(self.serving.eventStream)',
+  message:
+    'dataset.eventLogs and serving.eventStream exclude each other: with an event stream, retraining reads the stream',
+};
+
 export const RecModelSpecSchema = z
   .object({
     dataset: DatasetSpecSchema.describe('The MovieLens data the models learn from, and how it is prepared.'),
@@ -229,7 +262,12 @@ export const RecModelSpecSchema = z
     tracking: TrackingSpecSchema.prefault({}).describe('Where training runs and promotion decisions are tracked.'),
     report: ReportSpecSchema.prefault({}).describe('The scheduled report of serving and model quality.'),
   })
-  .strict();
+  .strict()
+  .refine((spec) => spec.dataset.eventLogs === undefined || spec.serving.eventStream === undefined, {
+    message: oneEventSource.message,
+    path: ['dataset', 'eventLogs'],
+  })
+  .meta({ 'x-kubernetes-validations': [oneEventSource] });
 
 export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'Trained', 'PromotionGatePassed'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];

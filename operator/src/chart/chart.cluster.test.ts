@@ -13,6 +13,7 @@ const everything = [
   '--set=recModel.enabled=true',
   '--set=monitoring.serviceMonitor.enabled=true',
   '--set=monitoring.prometheusRule.enabled=true',
+  '--set=eventStream.enabled=true',
 ];
 
 // The Prometheus Operator's kinds, as schemaless stand-ins: the test checks our objects reach admission, not its schema.
@@ -149,6 +150,74 @@ describe.skipIf(!binaries)('Helm chart', () => {
     expect(operatorArgs).toContain('--keys-secret=rs-keys');
   });
 
+  it('renders the event stream: PostgreSQL from the project image, its PVC and Secret, reachable from serving and training only', () => {
+    const render = (...args: string[]) =>
+      parseAllDocuments(
+        execFileSync(binaries?.helm as string, ['template', 'rs', chart, '-n', 'recsys', ...args], {
+          encoding: 'utf8',
+        }),
+      )
+        .map((d) => d.toJS())
+        .filter(Boolean);
+    const objects = render('--set=eventStream.enabled=true');
+    const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+    const engine = find('StatefulSet', 'rs-events');
+    const pod = engine.spec.template.spec;
+    expect(pod.containers[0].image).toBe('ghcr.io/recsys-dev/events:0.1.0');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.containers[0].resources.limits.memory).toBeDefined();
+    expect(pod.containers[0].env).toContainEqual({
+      name: 'PGPASSWORD',
+      valueFrom: { secretKeyRef: { name: 'rs-event-stream', key: 'password' } },
+    });
+    expect(engine.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
+    expect(Buffer.from(find('Secret', 'rs-event-stream').data.password, 'base64').toString()).toHaveLength(32);
+    expect(find('Service', 'rs-events').spec.ports[0].port).toBe(5432);
+    const policy = find('NetworkPolicy', 'rs-events');
+    expect(policy.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('events');
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            podSelector: {
+              matchExpressions: [
+                { key: 'app.kubernetes.io/managed-by', operator: 'In', values: ['recsys-operator'] },
+                { key: 'recsys.dev/role', operator: 'In', values: ['serving', 'train', 'retrain-schedule'] },
+              ],
+            },
+          },
+        ],
+        ports: [{ port: 'postgres' }],
+      },
+    ]);
+    const operatorArgs = (objs: typeof objects): string[] =>
+      objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'rs-operator').spec.template.spec.containers[0]
+        .args;
+    expect(operatorArgs(objects)).toEqual(
+      expect.arrayContaining([
+        '--event-stream-url=postgres://recsys@rs-events:5432/recsys',
+        '--event-stream-secret=rs-event-stream',
+      ]),
+    );
+    // Someone else's PostgreSQL: the chart runs none and tells the operator where it is and which Secret holds the password.
+    const external = render(
+      '--set=eventStream.external.url=postgres://app@db.example:5432/events',
+      '--set=eventStream.existingSecret=db-pass',
+    );
+    expect(external.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Secret').map((o) => o.metadata.name)).toEqual(
+      ['rs-keys'],
+    );
+    expect(operatorArgs(external)).toEqual(
+      expect.arrayContaining([
+        '--event-stream-url=postgres://app@db.example:5432/events',
+        '--event-stream-secret=db-pass',
+      ]),
+    );
+    // None asked for: no engine, no flags.
+    expect(operatorArgs(render()).join(' ')).not.toContain('--event-stream');
+  });
+
   it('helm template | kubectl apply --dry-run=server is accepted by the API server', async () => {
     const crds = await server.kubectl(['apply', '-f', '-'], { input: monitoringCrds });
     expect(crds.code, crds.stderr).toBe(0);
@@ -173,5 +242,6 @@ describe.skipIf(!binaries)('Helm chart', () => {
     expect(dryRun.stdout).toMatch(/deployment.apps\/rs-operator created \(server dry run\)/);
     expect(dryRun.stdout).toMatch(/recmodel.recsys.dev\/movies created \(server dry run\)/);
     expect(dryRun.stdout).toMatch(/prometheusrule.monitoring.coreos.com\/rs-alerts created \(server dry run\)/);
+    expect(dryRun.stdout).toMatch(/statefulset.apps\/rs-events created \(server dry run\)/);
   });
 });

@@ -28,8 +28,8 @@ export interface OperatorOptions extends Omit<ReconcilerOptions, 'log'> {
  * with exponential backoff and jitter. Only the Lease holder reconciles; a clean stop gives the Lease up.
  */
 export class RecModelOperator {
-  readonly options: Required<Omit<OperatorOptions, 'log' | 'keysSecret' | 'movieLensBaseUrl'>> &
-    Pick<OperatorOptions, 'log' | 'keysSecret' | 'movieLensBaseUrl'>;
+  readonly options: Required<Omit<OperatorOptions, 'log' | 'keysSecret' | 'movieLensBaseUrl' | 'eventStream'>> &
+    Pick<OperatorOptions, 'log' | 'keysSecret' | 'movieLensBaseUrl' | 'eventStream'>;
   readonly #kubeConfig: KubeConfig;
   readonly #elector: LeaderElector;
   readonly #queue: WorkQueue;

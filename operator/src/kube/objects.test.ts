@@ -189,6 +189,32 @@ describe('owned objects', () => {
     expect(JSON.stringify(site)).not.toContain('api-keys');
   });
 
+  it('with an event stream, serving and trainer pods use it (password from its Secret) and the retrain reads it, not logs', () => {
+    const shared = parseRecModelOrThrow({
+      ...recModel,
+      spec: { ...recModel.spec, serving: { eventStream: 'postgres', foldInUsers: 20_000 } },
+    });
+    const streamed = {
+      ...config,
+      eventStream: { url: 'postgres://recsys@rs-events:5432/recsys', passwordSecret: 'rs-events' },
+    };
+    const password = { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'rs-events', key: 'password' } } };
+    const [serving] = containers(servingDeployment(shared, streamed, 'v1', shared.spec.serving).spec.template);
+    expect(serving.args).toContain('--event-stream=postgres://recsys@rs-events:5432/recsys');
+    expect(serving.args).toContain('--fold-in-users=20000');
+    expect(serving.env).toEqual([password]);
+    const [trainer] = containers(trainerJob(shared, streamed, 'run', 'spec').spec.template);
+    expect(trainer.args.join(' ')).toContain('--event-stream postgres://recsys@rs-events:5432/recsys');
+    expect(trainer.args).not.toContain('--event-logs');
+    expect(trainer.env).toContainEqual(password);
+    // A spec asking for the chart's engine where the chart runs none is refused with what to do.
+    expect(() => servingDeployment(shared, config, 'v1', shared.spec.serving)).toThrow(/eventStream\.enabled=true/);
+    // Without a stream, neither a password nor the flag.
+    const [plain] = containers(servingDeployment(recModel, streamed, 'v1', recModel.spec.serving).spec.template);
+    expect(plain.args.join(' ')).not.toContain('--event-stream');
+    expect(plain.env).toEqual([]);
+  });
+
   it('serving is pinned to one version and rolls with no unavailable replica, ready only on /ready', () => {
     const deployment = servingDeployment(recModel, config, 'v20261129-1', { ...recModel.spec.serving, replicas: 3 });
     const [container] = containers(deployment.spec.template);

@@ -1,5 +1,5 @@
 import type { Action } from '@recsys/core/recmodel/reconcile';
-import { type TrainingPlaces, trainingArgs } from '@recsys/core/recmodel/training-args';
+import { eventStreamUrl, type TrainingPlaces, trainingArgs } from '@recsys/core/recmodel/training-args';
 import { RECMODEL_API_VERSION, RECMODEL_KIND, type RecModel, type ServingSpec } from '@recsys/core/recmodel/types';
 import {
   frontendName,
@@ -31,6 +31,11 @@ export interface WorkloadConfig {
    * session secret (`session-secret`); absent: serving refuses writes and the site cannot post likes.
    */
   keysSecret?: string;
+  /**
+   * The PostgreSQL the chart runs for `spec.serving.eventStream: postgres` (its URL, no password), and the Secret whose
+   * `password` key serving and trainer pods get as PGPASSWORD (also for a stream the spec names by URL).
+   */
+  eventStream?: { url?: string; passwordSecret?: string };
 }
 
 /** Where serving reads its key file (the Secret volume: updated in place, re-read on change). */
@@ -102,7 +107,19 @@ function volumeMounts(config: WorkloadConfig): Manifest[] {
 
 /** Where training reads and writes on the artifact volume, as core's one translation of the spec names them. */
 export function trainingPlacesIn(config: WorkloadConfig): TrainingPlaces {
-  return { store: storeIn(config), workDir: `${config.artifactMount}/work`, serveLogs: logsIn(config) };
+  return {
+    store: storeIn(config),
+    workDir: `${config.artifactMount}/work`,
+    serveLogs: logsIn(config),
+    eventStream: config.eventStream?.url,
+  };
+}
+
+/** PGPASSWORD from the stream's Secret, for a pod that talks to the event stream (none without one). */
+function streamPassword(recModel: RecModel, config: WorkloadConfig): Manifest[] {
+  const secret = config.eventStream?.passwordSecret;
+  if (!secret || !recModel.spec.serving.eventStream) return [];
+  return [{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } }];
 }
 
 /** Kubernetes' termination message file: each step writes one line there (its outcome, or its error). */
@@ -164,6 +181,7 @@ function trainerJobSpec(recModel: RecModel, config: WorkloadConfig, podLabels: R
       ...jobPodEnv(),
       // An official archive name as the source is downloaded from here (a mirror for clusters without internet).
       ...(config.movieLensBaseUrl ? [{ name: 'RECSYS_MOVIELENS_BASE_URL', value: config.movieLensBaseUrl }] : []),
+      ...streamPassword(recModel, config),
     ],
     requests: { cpu: '1', memory: '1Gi' },
   });
@@ -210,6 +228,31 @@ export function gateJob(recModel: RecModel, config: WorkloadConfig, action: Acti
   };
 }
 
+type ServingSettings = Pick<ServingSpec, 'replicas' | 'port' | 'image' | 'resources' | 'foldInUsers' | 'eventStream'>;
+
+/** `recsys serve` as the serving container runs it: pinned to a version, sharing the event stream when there is one. */
+export function servingArgs(
+  recModel: RecModel,
+  config: WorkloadConfig,
+  version: string,
+  serving: Pick<ServingSettings, 'port' | 'foldInUsers' | 'eventStream'>,
+): string[] {
+  const stream = eventStreamUrl(serving.eventStream, trainingPlacesIn(config));
+  return [
+    'serve',
+    `--store=${storeIn(config)}`,
+    `--model=${recModel.metadata.name}`,
+    `--version=${version}`,
+    '--host=0.0.0.0',
+    `--port=${serving.port}`,
+    `--log-dir=${logsIn(config)}`,
+    ...(config.keysSecret ? [`--api-keys-file=${KEYS_MOUNT}/api-keys`] : []),
+    ...(serving.foldInUsers === undefined ? [] : [`--fold-in-users=${serving.foldInUsers}`]),
+    ...(stream ? [`--event-stream=${stream}`] : []),
+  ];
+}
+
+
 /** How long a deleted serving pod keeps answering before its SIGTERM: endpoint removal reaching every node. */
 const SERVING_PRESTOP_SECONDS = 5;
 
@@ -221,7 +264,7 @@ export function servingDeployment(
   recModel: RecModel,
   config: WorkloadConfig,
   version: string,
-  serving: Pick<ServingSpec, 'replicas' | 'port' | 'image' | 'resources'>,
+  serving: ServingSettings,
 ): Manifest {
   const name = servingName(recModel.metadata.name);
   const selector = { [RECMODEL_LABEL]: recModel.metadata.name, [ROLE_LABEL]: 'serving' };
@@ -261,16 +304,8 @@ export function servingDeployment(
             {
               name: 'serving',
               image: serving.image,
-              args: [
-                'serve',
-                `--store=${storeIn(config)}`,
-                `--model=${recModel.metadata.name}`,
-                `--version=${version}`,
-                '--host=0.0.0.0',
-                `--port=${serving.port}`,
-                `--log-dir=${logsIn(config)}`,
-                ...(config.keysSecret ? [`--api-keys-file=${KEYS_MOUNT}/api-keys`] : []),
-              ],
+              args: servingArgs(recModel, config, version, serving),
+              env: streamPassword(recModel, config),
               ports: [{ name: 'http', containerPort: serving.port }],
               // Ready only once the pinned bundle's sha256 checks passed and it is loaded.
               readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },

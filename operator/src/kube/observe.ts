@@ -19,7 +19,7 @@ import {
   servingName,
   VERSION_ANNOTATION,
 } from './names.ts';
-import { type Manifest, reportCronJob, retrainCronJob, sameSpec, type WorkloadConfig } from './objects.ts';
+import { type Manifest, reportCronJob, retrainCronJob, sameSpec, servingArgs, type WorkloadConfig } from './objects.ts';
 
 /** The owned objects the informers hold, in one namespace. */
 export interface OwnedObjects {
@@ -174,7 +174,11 @@ function scheduleState(desired: Manifest | null, existing: Manifest | undefined)
   return existing && sameSpec(desired.spec, existing.spec) ? 'current' : 'outdated';
 }
 
-function observeServing(owned: OwnedObjects, recModel: RecModel): ObservedWorld['serving'] {
+/**
+ * The serving Deployment as reconcile sees it. Outdated: its container runs other arguments than the spec asks for
+ * at its version (an event stream or a fold-in cap changed), so it is rolled again.
+ */
+function observeServing(owned: OwnedObjects, recModel: RecModel, config: WorkloadConfig): ObservedWorld['serving'] {
   const deployment = owned.deployment(servingName(recModel.metadata.name));
   const replicas: number = deployment?.spec?.replicas ?? 0;
   const status = deployment?.status ?? {};
@@ -184,7 +188,17 @@ function observeServing(owned: OwnedObjects, recModel: RecModel): ObservedWorld[
     (status.updatedReplicas ?? 0) >= replicas &&
     (status.readyReplicas ?? 0) >= replicas;
   const version = deployment?.spec?.template?.metadata?.annotations?.[VERSION_ANNOTATION] ?? null;
-  return { running: deployment !== undefined, ready, version, replicas };
+  const live = deployment?.spec?.template?.spec?.containers?.find((c: Manifest) => c.name === 'serving')?.args;
+  let outdated = false;
+  if (version && live) {
+    try {
+      outdated = !sameSpec(servingArgs(recModel, config, version, recModel.spec.serving), live);
+    } catch {
+      // The spec names a stream this operator cannot resolve: rolling serving reports why.
+      outdated = true;
+    }
+  }
+  return { running: deployment !== undefined, ready, version, replicas, outdated };
 }
 
 /**
@@ -206,7 +220,7 @@ export function observeWorld(
     now: now.toISOString(),
     productionVersion,
     run: observeRun(owned, recModel, config.store, productionVersion),
-    serving: observeServing(owned, recModel),
+    serving: observeServing(owned, recModel, config),
     frontend: { running: frontend !== undefined && (frontend.spec?.replicas ?? 0) > 0 },
     scheduledSlot: spec.schedule ? latestSlot(owned, retrainCronJobName(metadata.name)) : null,
     reportSlot: spec.report.enabled ? latestSlot(owned, reportCronJobName(metadata.name)) : null,

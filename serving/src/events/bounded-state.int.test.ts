@@ -81,6 +81,35 @@ describe('bounded fold-in state', () => {
     }
   });
 
+  it('stores an event id once: a redelivered batch, before or after a restart, changes nothing', async () => {
+    const logDir = path.join(temp.dir, 'idempotent');
+    const batch = [
+      { user_id: 650_001, movie_id: 7, rating: 5, event_id: 'like-7' },
+      { user_id: 650_001, movie_id: 8, rating: 5, event_id: 'like-8' },
+    ];
+    const first = await start(logDir);
+    const stored = await call(first.url, 'POST', '/interactions', batch, { headers: WRITE_HEADERS });
+    expect(stored.body).toMatchObject({ accepted: 2, duplicates: 0 });
+    // A newer rating of movie 7, then the old like redelivered: the redelivery must not bring the like back.
+    const rerated = { user_id: 650_001, movie_id: 7, rating: 1, event_id: 'dislike-7' };
+    expect((await call(first.url, 'POST', '/interactions', rerated, { headers: WRITE_HEADERS })).status).toBe(201);
+    const again = await call(first.url, 'POST', '/interactions', batch, { headers: WRITE_HEADERS });
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 2 });
+    const before = await first.history.of(650_001);
+    expect(before.liked()).toEqual([8]);
+    await first.close();
+
+    const second = await start(logDir);
+    try {
+      const after = await call(second.url, 'POST', '/interactions', batch, { headers: WRITE_HEADERS });
+      expect(after.body).toMatchObject({ accepted: 0, duplicates: 2 });
+      expect((await second.history.of(650_001)).liked()).toEqual([8]);
+      expect(readEventLogs(logDir).rows.map((r) => r.event_id)).toEqual(['like-7', 'like-8', 'dislike-7']);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('applies a log tail the snapshot missed (a crash between the two writes) at the next start', async () => {
     const logDir = path.join(temp.dir, 'tail');
     const first = await start(logDir);

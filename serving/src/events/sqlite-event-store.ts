@@ -3,7 +3,7 @@ import { EventLog, type EventRow } from '@recsys/core/logs/event-log';
 import { isCorruptFile, quarantineFile } from '@recsys/core/logs/quarantine';
 import { logFiles } from '@recsys/core/logs/read';
 import Database from 'better-sqlite3';
-import type { EventStore, RestoredState, StoredRating } from './event-store.ts';
+import type { AppendResult, EventStore, RestoredState, StoredRating, UserRead } from './event-store.ts';
 
 /** The compacted fold-in state beside the event logs: one row per (user, movie), and how far each log is applied. */
 export const SNAPSHOT_FILE = 'fold-in-state.sqlite';
@@ -21,9 +21,12 @@ CREATE TABLE IF NOT EXISTS applied (
   file TEXT PRIMARY KEY,
   last_rowid INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_ids (
+  event_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 `;
 
-type Rated = Pick<EventRow, 'user_id' | 'movie_id' | 'rating'>;
+type Rated = Pick<EventRow, 'user_id' | 'movie_id' | 'rating' | 'event_id'>;
 type TailRow = Rated & { rowid: number };
 
 /** Tail rows applied per transaction at start-up: memory stays flat however long the tail. */
@@ -40,6 +43,7 @@ export class SqliteEventStore implements EventStore {
   readonly #snapshot: Database.Database;
   readonly #upsert: (rows: readonly Rated[], file: string, lastRowid: number) => void;
   readonly #ratingsOf: Database.Statement<[number, number], StoredRating>;
+  readonly #known: Database.Statement<[string], { found: number }>;
   #seq: number;
 
   readonly #dir: string;
@@ -58,8 +62,13 @@ export class SqliteEventStore implements EventStore {
       `INSERT INTO applied (file, last_rowid) VALUES (?, ?)
        ON CONFLICT (file) DO UPDATE SET last_rowid = MAX(last_rowid, excluded.last_rowid)`,
     );
+    const remember = snapshot.prepare('INSERT OR IGNORE INTO event_ids (event_id) VALUES (?)');
+    this.#known = snapshot.prepare<[string], { found: number }>('SELECT 1 AS found FROM event_ids WHERE event_id = ?');
     this.#upsert = snapshot.transaction((rows: readonly Rated[], file: string, lastRowid: number) => {
-      for (const row of rows) upsert.run(row.user_id, row.movie_id, row.rating, ++this.#seq);
+      for (const row of rows) {
+        upsert.run(row.user_id, row.movie_id, row.rating, ++this.#seq);
+        if (row.event_id) remember.run(row.event_id);
+      }
       position.run(file, lastRowid);
     });
     this.#ratingsOf = snapshot.prepare<[number, number], StoredRating>(
@@ -85,13 +94,24 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async append(rows: EventRow[]): Promise<void> {
-    const lastRowid = this.log.append(rows);
-    this.#upsert(rows, path.basename(this.log.file), lastRowid);
+  /** Rows whose event id was stored before (or came earlier in the batch) are left out: a retry changes nothing. */
+  async append(rows: EventRow[]): Promise<AppendResult> {
+    const batch = new Set<string>();
+    const stored = rows.filter((row) => {
+      if (!row.event_id) return true;
+      if (batch.has(row.event_id) || this.#known.get(row.event_id)) return false;
+      batch.add(row.event_id);
+      return true;
+    });
+    if (stored.length > 0) {
+      const lastRowid = this.log.append(stored);
+      this.#upsert(stored, path.basename(this.log.file), lastRowid);
+    }
+    return { stored, duplicates: rows.length - stored.length };
   }
 
-  async ratingsOf(userId: number, limit: number): Promise<StoredRating[]> {
-    return this.#ratingsOf.all(userId, limit);
+  async ratingsOf(userId: number, limit: number): Promise<UserRead> {
+    return { ratings: this.#ratingsOf.all(userId, limit), position: 0 };
   }
 
   async close(): Promise<void> {
@@ -122,7 +142,7 @@ export class SqliteEventStore implements EventStore {
     }
     const users =
       this.#snapshot.prepare<[], { n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM user_ratings').get()?.n ?? 0;
-    return { tailEvents, users, quarantined };
+    return { summary: `${tailEvents} events from the log tail; ${users} users`, tailEvents, quarantined };
   }
 
   async #applyTail(file: string, after: number): Promise<number> {
@@ -131,8 +151,13 @@ export class SqliteEventStore implements EventStore {
       db.pragma('busy_timeout = 2000');
       // A file whose creation was cut short has no table yet: nothing to apply.
       if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()) return 0;
+      // Logs written before events carried ids have no event_id column.
+      const ids = db
+        .prepare<[], { name: string }>('PRAGMA table_info(events)')
+        .all()
+        .some((c) => c.name === 'event_id');
       const select = db.prepare<[number, number], TailRow>(
-        'SELECT rowid, user_id, movie_id, rating FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?',
+        `SELECT rowid, user_id, movie_id, rating${ids ? ', event_id' : ''} FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?`,
       );
       let applied = 0;
       for (let from = after; ; ) {

@@ -1,5 +1,5 @@
 import type { EventRow } from '@recsys/core/logs/event-log';
-import type { EventStore } from '../events/event-store.ts';
+import type { AppendResult, EventStore, StreamedEvent } from '../events/event-store.ts';
 
 /** Ratings at or above this count as liked (PROTOCOL.md's positive threshold, R2). */
 export const LIKED_RATING = 4;
@@ -8,8 +8,12 @@ export const LIKED_RATING = 4;
 export class UserRatings {
   readonly #ratings: Map<number, number>;
 
-  constructor(ratings: Map<number, number> = new Map()) {
+  /** False when the store could not be read (the engine is down): only what the model knows is used. */
+  readonly complete: boolean;
+
+  constructor(ratings: Map<number, number> = new Map(), complete = true) {
     this.#ratings = ratings;
+    this.complete = complete;
   }
 
   /** True when the user posted anything since the model was fit. */
@@ -39,18 +43,31 @@ export interface UserHistoryOptions {
   onEvict?: () => void;
   /** Told of every user read back from the store (a metric). */
   onLoad?: () => void;
+  /** Told when a user could not be read back (the store is unreachable): the answer goes on without their events. */
+  onUnavailable?: (err: unknown) => void;
 }
 
 export const DEFAULT_FOLD_IN_USERS = 100_000;
 
+/** A user held in memory: movie → newest rating (oldest first), and the stream position those include. */
+interface Held {
+  ratings: Map<number, number>;
+  through: number;
+}
+
 /**
  * Interactions posted since the model was fit, per user: what online fold-in scores from. A bounded LRU cache
  * over the event store (the source of truth): memory stays flat however many users post, and an evicted user is
- * read back from the store on their next request. Without a store (tests of the routes alone) it is the state.
+ * read back from the store on their next request. Over a shared store (several replicas) every change arrives
+ * through the stream in id order, this replica's own writes included; over the embedded one, appends apply here
+ * directly. Without a store (tests of the routes alone) it is the state.
  */
 export class UserHistory {
-  readonly #users = new Map<number, Map<number, number>>();
+  readonly #users = new Map<number, Held>();
+  /** Users being read back, with the streamed events that arrived meanwhile (applied once the read is in). */
+  readonly #loading = new Map<number, { read: Promise<Held | undefined>; arrived: StreamedEvent[] }>();
   readonly #store: EventStore | undefined;
+  readonly #streamed: boolean;
   readonly #maxUsers: number;
   readonly #maxPerUser: number;
   readonly #options: UserHistoryOptions;
@@ -61,6 +78,8 @@ export class UserHistory {
     this.#maxPerUser = options.maxPerUser ?? 1000;
     this.#options = options;
     if (!(this.#maxUsers >= 1)) throw new Error(`the fold-in user cap must be at least 1, got ${options.maxUsers}`);
+    this.#streamed = store?.follow !== undefined;
+    store?.follow?.((events) => this.#applyStreamed(events));
   }
 
   /** Users held in memory now. */
@@ -75,47 +94,84 @@ export class UserHistory {
 
   /** The user's ratings: from memory, else read back from the store (and held again). */
   async of(userId: number): Promise<UserRatings> {
-    let ratings = this.#users.get(userId);
-    if (ratings) {
+    const held = this.#users.get(userId);
+    if (held) {
       this.#users.delete(userId);
-    } else {
-      ratings = new Map();
-      if (this.#store) {
-        for (const r of await this.#store.ratingsOf(userId, this.#maxPerUser)) ratings.set(r.movie_id, r.rating);
-        this.#options.onLoad?.();
+      this.#users.set(userId, held);
+      return new UserRatings(held.ratings);
+    }
+    if (!this.#store) return new UserRatings();
+    let loading = this.#loading.get(userId);
+    if (!loading) {
+      const entry = { read: this.#readBack(this.#store, userId), arrived: [] as StreamedEvent[] };
+      this.#loading.set(userId, entry);
+      loading = entry;
+      void entry.read.finally(() => this.#loading.delete(userId));
+    }
+    const read = await loading.read;
+    return read ? new UserRatings(read.ratings) : new UserRatings(new Map(), false);
+  }
+
+  /** Stores the rows (durable first), then updates the users held in memory; says what was stored. */
+  async append(rows: EventRow[]): Promise<AppendResult> {
+    if (!this.#store) {
+      for (const row of rows) this.#apply(this.#users.get(row.user_id) ?? this.#hold(row.user_id, new Map(), 0), row);
+      return { stored: rows, duplicates: 0 };
+    }
+    const result = await this.#store.append(rows);
+    // A shared store's follower applies every stored event, these included, before append resolves.
+    if (!this.#streamed) {
+      for (const row of result.stored) {
+        const held = this.#users.get(row.user_id);
+        if (held) this.#apply(held, row);
+        else this.#loading.get(row.user_id)?.arrived.push({ id: 0, ...row });
       }
-      // A concurrent request may have held the user meanwhile; its copy has every newer rating.
-      const held = this.#users.get(userId);
+    }
+    return result;
+  }
+
+  async #readBack(store: EventStore, userId: number): Promise<Held | undefined> {
+    let read: Awaited<ReturnType<EventStore['ratingsOf']>>;
+    try {
+      read = await store.ratingsOf(userId, this.#maxPerUser);
+    } catch (err) {
+      this.#options.onUnavailable?.(err);
+      return undefined;
+    }
+    this.#options.onLoad?.();
+    const held = this.#hold(userId, new Map(read.ratings.map((r) => [r.movie_id, r.rating])), read.position);
+    // Events stored after the read's snapshot (or appended here meanwhile) that the stream delivered during it.
+    for (const event of this.#loading.get(userId)?.arrived ?? []) {
+      if (event.id === 0 || event.id > held.through) this.#apply(held, event);
+    }
+    return held;
+  }
+
+  /** Events from the shared stream, in id order: each changes a held user once (none at or before their read). */
+  #applyStreamed(events: StreamedEvent[]): void {
+    for (const event of events) {
+      const held = this.#users.get(event.user_id);
       if (held) {
-        this.#users.delete(userId);
-        ratings = held;
-      }
-    }
-    this.#hold(userId, ratings);
-    return new UserRatings(ratings);
-  }
-
-  /** Stores the rows (durable first), then updates the users held in memory. */
-  async append(rows: EventRow[]): Promise<void> {
-    await this.#store?.append(rows);
-    for (const row of rows) {
-      const movies = this.#users.get(row.user_id);
-      // A user not in memory is read back whole from the store when next asked for.
-      if (!movies) {
-        if (!this.#store) this.#hold(row.user_id, new Map([[row.movie_id, row.rating]]));
-        continue;
-      }
-      movies.delete(row.movie_id);
-      movies.set(row.movie_id, row.rating);
-      if (movies.size > this.#maxPerUser) movies.delete(movies.keys().next().value as number);
+        if (event.id > held.through) this.#apply(held, event);
+      } else this.#loading.get(event.user_id)?.arrived.push(event);
     }
   }
 
-  #hold(userId: number, ratings: Map<number, number>): void {
-    this.#users.set(userId, ratings);
+  #apply(held: Held, event: Pick<StreamedEvent, 'movie_id' | 'rating'> & { id?: number }): void {
+    held.ratings.delete(event.movie_id);
+    held.ratings.set(event.movie_id, event.rating);
+    if (event.id !== undefined && event.id > held.through) held.through = event.id;
+    if (held.ratings.size > this.#maxPerUser) held.ratings.delete(held.ratings.keys().next().value as number);
+  }
+
+  #hold(userId: number, ratings: Map<number, number>, through: number): Held {
+    const held = { ratings, through };
+    this.#users.delete(userId);
+    this.#users.set(userId, held);
     while (this.#users.size > this.#maxUsers) {
       this.#users.delete(this.#users.keys().next().value as number);
       this.#options.onEvict?.();
     }
+    return held;
   }
 }

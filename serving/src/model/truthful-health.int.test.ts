@@ -5,6 +5,7 @@ import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCatalogueBundle } from '../../test/catalogue-bundle.ts';
 import { serve } from '../serve.ts';
+import { startServeProcess } from '../testing/cli-process.ts';
 import { call } from '../testing/http.ts';
 
 const SHAPE = { users: 200, items: 300, perUser: 15, factors: 8 };
@@ -22,14 +23,19 @@ describe('serving health that tells the truth', () => {
     writeProductionPointer(store, 'movies', production);
   });
   afterAll(() => temp.cleanup());
-
-  it('serves the earlier Production when Production is corrupt at start, says it is stale, and takes the repaired one', async () => {
+  /** Flips a byte of one of Production's factor files; the caller writes `intact` back. */
+  const damageProduction = () => {
     const dir = path.join(store, 'movies', production);
     const victim = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.f32'))!);
     const intact = readFileSync(victim);
     const damaged = Buffer.from(intact);
     damaged[0] ^= 0xff;
     writeFileSync(victim, damaged);
+    return { victim, intact };
+  };
+
+  it('serves the earlier Production when Production is corrupt at start, says it is stale, and takes the repaired one', async () => {
+    const { victim, intact } = damageProduction();
     const said: string[] = [];
     const running = await serve({
       store,
@@ -72,6 +78,24 @@ describe('serving health that tells the truth', () => {
       expect((await call(running.url, 'GET', '/metrics')).body).toMatch(/recsys_model_stale_seconds 0\n/);
     } finally {
       await running.close();
+    }
+  });
+
+  it('recsys serve --stale-grace sets how long serving may differ from Production before /ready says so', async () => {
+    const { victim, intact } = damageProduction();
+    const args = ['--store', store, '--follow', '--port', '0', '--log-dir', path.join(temp.dir, 'logs-cli')];
+    const running = await startServeProcess([...args, '--stale-grace', '1']);
+    try {
+      let ready = await call(running.url, 'GET', '/ready');
+      for (const deadline = Date.now() + 15_000; ready.status === 200 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await call(running.url, 'GET', '/ready');
+      }
+      expect(ready.status).toBe(503);
+      expect(ready.body.error.code).toBe('stale_model');
+    } finally {
+      await running.stop();
+      writeFileSync(victim, intact);
     }
   });
 });

@@ -9,7 +9,7 @@ import { modelRef, type RouteDeps } from './context.ts';
 
 /**
  * POST /interactions (one or a batch): stored in the event log first (the next retraining batch), then used for
- * fold-in at once. Movies the model has not seen are kept and counted, learnable at the next retrain (R19). The
+ * fold-in at once; an event whose id was stored before changes nothing (counted in `duplicates`). Movies the model has not seen are kept and counted, learnable at the next retrain (R19). The
  * key was checked before the body was read (writeAuth); times outside the data's span are refused whole (400), and a
  * batch over the per-key or per-user rate is refused whole (429).
  */
@@ -25,6 +25,7 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
       batch.map((event) => event.user_id),
     );
     const rows: EventRow[] = batch.map((event, i) => ({
+      event_id: event.event_id ?? `${ctx.state.requestId}#${i}`,
       request_id: ctx.state.requestId,
       received_at: receivedAt,
       user_id: event.user_id,
@@ -34,19 +35,21 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
       in_model: model.knowsMovie(event.movie_id),
       model_version: model.info.version,
     }));
+    let stored: EventRow[];
+    let duplicates: number;
     try {
-      await deps.history.append(rows);
+      ({ stored, duplicates } = await deps.history.append(rows));
     } catch (err) {
       deps.metrics.logRowsDropped.inc(rows.length);
       throw new ApiError(
         503,
         'event_log_unavailable',
-        `the interactions could not be stored (${(err as Error).message}); nothing was recorded, retry later`,
+        `the interactions could not be stored (${(err as Error).message}); retry later with the same event ids (an event id is never stored twice)`,
         undefined,
         { 'Retry-After': '5' },
       );
     }
-    for (const row of rows) deps.metrics.interactions.inc({ movie: row.in_model ? 'known' : 'unseen' });
+    for (const row of stored) deps.metrics.interactions.inc({ movie: row.in_model ? 'known' : 'unseen' });
     const users = [...new Set(rows.map((r) => r.user_id))];
     const unseen = [...new Set(rows.filter((r) => !r.in_model).map((r) => r.movie_id))];
     ctx.state.logged = { user_id: users.length === 1 ? users[0] : null, model_version: model.info.version };
@@ -56,7 +59,8 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
       {
         request_id: ctx.state.requestId,
         model: modelRef(model),
-        accepted: rows.length,
+        accepted: stored.length,
+        duplicates,
         users,
         unseen_movie_ids: unseen,
       },

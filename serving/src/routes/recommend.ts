@@ -77,8 +77,9 @@ function answerFor(model: ModelHandle, posted: UserRatings, userId: number, k: n
   if (liked.length > 0 && model.foldsIn) {
     return { source: 'fold_in', reason: null, ranked: model.recommendFromLiked(liked, k, query) };
   }
-  const reason =
-    !model.foldsIn && liked.length > 0
+  const reason = !posted.complete
+    ? `the interactions user ${userId} posted cannot be read right now (the event store is unreachable); showing popular movies meanwhile`
+    : !model.foldsIn && liked.length > 0
       ? `model ${model.info.version} (${model.info.type}) cannot fold in new users; showing popular movies until the next retrain includes user ${userId}`
       : posted.any
         ? `user ${userId} is new to model ${model.info.version} and has not liked (rated 4 or more) a movie it knows yet; showing popular movies`

@@ -11,11 +11,18 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real `recsys serve` in a child process (writes accepted with TEST_API_KEY) and resolves once it prints its URL. */
-export function startServeProcess(args: string[], timeoutMs = 60_000): Promise<ServeProcess> {
+/**
+ * Runs the real `recsys serve` in a child process (writes accepted with TEST_API_KEY, `env` added to the
+ * environment) and resolves once it prints its URL.
+ */
+export function startServeProcess(
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'cli/src/main.ts'), 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RECSYS_API_KEYS: TEST_API_KEY },
+    env: { ...process.env, RECSYS_API_KEYS: TEST_API_KEY, ...env },
   });
   let stdout = '';
   let stderr = '';

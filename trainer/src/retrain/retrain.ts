@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '@recsys/core/bundle/crash';
+import { readEventStream, shownUrl } from '@recsys/core/events/event-stream';
 import { readEventLogs } from '@recsys/core/logs/read';
 import type { PromotionDecision } from '@recsys/core/promotion/gate';
 import type { PromotionPolicy } from '@recsys/core/promotion/policy';
@@ -33,6 +34,11 @@ export interface RetrainOptions {
   until?: number;
   /** Where serving writes its event logs (`POST /interactions`); absent or empty means no new interactions. */
   eventLogDir?: string;
+  /**
+   * The event stream serving replicas share (a postgres:// URL, password in PGPASSWORD): its table is read instead of
+   * event logs, each stored event once.
+   */
+  eventStream?: string;
   /** Thresholds replacing the protocol's (a RecModel's `spec.dataset`). */
   thresholds?: Partial<Thresholds>;
   /** Scratch space of the retraining job: merged sources and prepared datasets, named by content. */
@@ -67,6 +73,8 @@ export interface CandidateResult {
     rejected: number;
     /** Corrupt event-log files moved into `quarantine/` (their interactions are not used). */
     quarantined: string[];
+    /** With an event stream: the last event id read (the retrain saw every event up to it); null for event logs. */
+    through: number | null;
   };
   /** Movies the Production model could not recommend before this retrain and the new version can. */
   newly_learnable: number[];
@@ -116,7 +124,12 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
   const say = options.onProgress ?? (() => {});
   const clock = stopwatch();
 
-  const { events, quarantined } = ingest(options.eventLogDir, say);
+  if (options.eventStream && options.eventLogDir) {
+    throw new Error('a retrain reads one event source: the event stream or the event-log directory, not both');
+  }
+  const { events, quarantined, through } = options.eventStream
+    ? await ingestStream(options.eventStream, say)
+    : { ...ingest(options.eventLogDir, say), through: null };
   say(`ingested ${events.length} posted interaction(s)`);
   crashPoint('retrain:ingested');
 
@@ -175,6 +188,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
       unlisted_movies: merged.unlistedMovies,
       rejected: merged.rejected,
       quarantined,
+      through,
     },
     newly_learnable: learnable,
     dataset: { dir: datasetDir, fingerprint: data.manifest.fingerprint, interactions: data.manifest.interactions },
@@ -205,6 +219,25 @@ function ingest(
   return {
     events: rows.map(({ user_id, movie_id, rating, timestamp }) => ({ user_id, movie_id, rating, timestamp })),
     quarantined: quarantined.map((q) => q.file),
+  };
+}
+
+/** Every event the stream holds up to its newest id when the read began, each once (one row per event id). */
+async function ingestStream(
+  url: string,
+  say: (line: string) => void,
+): Promise<{ events: NewInteraction[]; quarantined: string[]; through: number }> {
+  let read: Awaited<ReturnType<typeof readEventStream>>;
+  try {
+    read = await readEventStream(url);
+  } catch (err) {
+    throw new Error(`cannot read the event stream ${shownUrl(url)}: ${(err as Error).message}`);
+  }
+  say(`read the event stream ${shownUrl(url)} up to id ${read.through}`);
+  return {
+    events: read.rows.map(({ user_id, movie_id, rating, timestamp }) => ({ user_id, movie_id, rating, timestamp })),
+    quarantined: [],
+    through: read.through,
   };
 }
 

@@ -17,10 +17,19 @@ export function rollServing(draft: Draft): void {
   const replicasMatch = serving.replicas === undefined || serving.replicas === spec.serving.replicas;
   const rolled = scaledToZero
     ? !serving.running && replicasMatch
-    : serving.running && serving.version === production && replicasMatch;
+    : serving.running && serving.version === production && replicasMatch && !serving.outdated;
   if (!rolled) {
-    const { replicas, port, image, resources } = spec.serving;
-    draft.actions.push({ type: 'rollServing', version: production, replicas, port, image, resources });
+    const { replicas, port, image, resources, foldInUsers, eventStream } = spec.serving;
+    draft.actions.push({
+      type: 'rollServing',
+      version: production,
+      replicas,
+      port,
+      image,
+      resources,
+      foldInUsers,
+      eventStream,
+    });
     if (!scaledToZero && previous.targetVersion !== production && serving.version !== production)
       event(draft, 'Normal', 'RollingServing', `rolling serving to ${production}`);
   }
