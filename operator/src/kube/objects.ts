@@ -252,7 +252,6 @@ export function servingArgs(
   ];
 }
 
-
 /** How long a deleted serving pod keeps answering before its SIGTERM: endpoint removal reaching every node. */
 const SERVING_PRESTOP_SECONDS = 5;
 
