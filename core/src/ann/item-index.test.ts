@@ -66,6 +66,14 @@ describe('item ANN index', () => {
     expect([...masked.items]).toEqual([...index.exactQuery(11, 10, { allowed }).items]);
   });
 
+  it('answers right when every answer the first fetch trusts is excluded', () => {
+    // The 100 nearest are more than the cheap first fetch trusts (its first half): only the widened search can answer.
+    const crowd = index.exactQuery(11, 100).items;
+    const found = index.query(11, 10, { exclude: crowd });
+    expect([...found.items].some((i) => crowd.includes(i))).toBe(false);
+    expect(overlapRecall(found.items, index.exactQuery(11, 10, { exclude: crowd }).items)).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('records its settings and answers a vector query like the exact reference', () => {
     expect(index.settings).toMatchObject({ library: 'usearch', metric: 'cos', dims, items, connectivity: 16 });
     const vector = embeddings.slice(100 * dims, 101 * dims);
