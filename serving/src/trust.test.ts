@@ -82,6 +82,20 @@ describe('writes need an API key; reads stay open (finding 1)', () => {
     expect(api.history.holds(2)).toBe(true);
   });
 
+  it('guards the write route however its path is spelled (trailing slash, other case), not the exact string', async () => {
+    const api = await start({ apiKeys: new ApiKeys({ env: TEST_API_KEY }) });
+    for (const spelling of ['/interactions/', '/Interactions', '/INTERACTIONS/']) {
+      const none = await call(api.url, 'POST', spelling, like(4));
+      expect(none.status, spelling).toBe(401);
+      expect(none.body.error.code).toBe('missing_api_key');
+    }
+    expect(api.history.holds(4)).toBe(false);
+    expect((await call(api.url, 'POST', '/interactions/', like(4), { headers: WRITE_HEADERS })).status).toBe(201);
+    // Reads stay open under the same lenient matching.
+    expect((await call(api.url, 'GET', '/popular/')).status).toBe(200);
+    expect((await call(api.url, 'POST', '/Recommend', { user_id: synthetic.userIds[0] })).status).toBe(200);
+  });
+
   it('rotates keys from the file without a restart', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'recsys-keys-'));
     const file = path.join(dir, 'keys');
