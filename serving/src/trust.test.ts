@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { RequestLogRow } from '@recsys/core/logs/request-log';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth/api-keys.ts';
+import { SqliteEventStore } from './events/sqlite-event-store.ts';
 import type { WriteLimits } from './interactions/event-checks.ts';
 import { UserHistory } from './interactions/user-history.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
@@ -29,9 +30,9 @@ interface Started {
 }
 
 async function start(
-  options: { apiKeys?: ApiKeys; writeLimits?: WriteLimits; requestTimeoutMs?: number } = {},
+  options: { apiKeys?: ApiKeys; writeLimits?: WriteLimits; requestTimeoutMs?: number; history?: UserHistory } = {},
 ): Promise<Started> {
-  const history = new UserHistory();
+  const history = options.history ?? new UserHistory();
   const metrics = createServingMetrics({ defaultMetrics: false });
   const logged: RequestLogRow[] = [];
   const serverErrors: unknown[] = [];
@@ -163,6 +164,31 @@ describe('posted events are validated before anything is stored (finding 1)', ()
     }
     const replay = await call(api.url, 'POST', '/recommend', { user_id: 1 }, { headers: { 'x-as-of': '880000000' } });
     expect(replay.status).toBe(200);
+  });
+});
+
+describe('the default event id (from X-Request-Id) belongs to the key holder that sent it', () => {
+  it('keeps a different event from another client that reused the request id; a retry by the same key is a duplicate', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'recsys-ids-'));
+    const store = SqliteEventStore.open(dir, path.join(dir, 'events.sqlite'));
+    const other = 'another-client-key-0123';
+    const api = await start({
+      apiKeys: new ApiKeys({ env: `${TEST_API_KEY},${other}` }),
+      history: new UserHistory(store),
+    });
+    const post = (key: string, body: unknown) =>
+      call(api.url, 'POST', '/interactions', body, {
+        headers: { authorization: `Bearer ${key}`, 'x-request-id': 'trace-42' },
+      });
+    const first = await post(TEST_API_KEY, like(30));
+    expect(first.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    const stranger = await post(other, like(31, synthetic.movieIds[1]));
+    expect(stranger.status).toBe(201);
+    expect(stranger.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await api.history.of(31)).rated()).toEqual([synthetic.movieIds[1]]);
+    const retry = await post(TEST_API_KEY, like(30));
+    expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
+    await store.close();
   });
 });
 
