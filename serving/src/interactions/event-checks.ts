@@ -52,6 +52,8 @@ export interface WriteLimits {
   perKey: Rate | null;
   /** Events per second per user id; null: no per-user limit. */
   perUser: Rate | null;
+  /** The clock the buckets refill by, in ms (tests drive it; the default is the monotonic clock). */
+  now?: () => number;
 }
 
 /** The per-key and per-user limits on posted events: a batch is taken whole or refused whole (429 + Retry-After). */
@@ -60,8 +62,8 @@ export class WriteLimiter {
   readonly #perUser: RateLimiter | null;
 
   constructor(limits: WriteLimits) {
-    this.#perKey = limits.perKey ? new RateLimiter(limits.perKey, { maxIds: 10_000 }) : null;
-    this.#perUser = limits.perUser ? new RateLimiter(limits.perUser) : null;
+    this.#perKey = limits.perKey ? new RateLimiter(limits.perKey, { maxIds: 10_000, now: limits.now }) : null;
+    this.#perUser = limits.perUser ? new RateLimiter(limits.perUser, { now: limits.now }) : null;
   }
 
   admit(keyId: string, userIds: readonly number[]): void {
