@@ -28,6 +28,7 @@ figures: install
 
 ## bench: the benchmark commands under bench/, each printing its figure and the target it is held to
 bench: install
+	@scripts/system-deps.sh postgresql # bench/replicas.ts starts a real PostgreSQL
 	@$(NODE_ENV_SH) && for b in bench/*.ts; do echo "=== $$b ==="; node $$b || exit 1; done
 
 ## bench-scale: recsys data synth in the ML-1M, ML-10M and ML-25M shapes, the default recsys train on each and the serving bench on its bundle (hours on 2 cores; SHAPES=ml-1m for one)
