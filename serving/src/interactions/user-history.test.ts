@@ -16,7 +16,7 @@ class ScriptedStream implements EventStore {
   async append(rows: EventRow[]): Promise<AppendResult> {
     return { stored: rows, duplicates: 0 };
   }
-  ratingsOf(): Promise<UserRead> {
+  ratingsOf(_userId: number): Promise<UserRead> {
     return new Promise((resolve) => {
       this.pendingRead = resolve;
     });
@@ -139,4 +139,3 @@ describe('reads of users who posted nothing, and reads during an outage', () => 
     expect(store.reads).toEqual([1]);
   });
 });
-

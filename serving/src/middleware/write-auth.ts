@@ -11,7 +11,7 @@ import type { ApiKeys } from '../auth/api-keys.ts';
 export function writeAuth(keys: ApiKeys, router: Router, writePaths: readonly string[]): Middleware {
   return async (ctx, next) => {
     const matched = router.match(ctx.path, ctx.method);
-    if (matched.pathAndMethod.some((layer) => writePaths.includes(layer.path))) {
+    if (matched.pathAndMethod.some((layer) => writePaths.some((path) => path === layer.path))) {
       ctx.state.apiKey = keys.authorize(ctx.get('authorization') || undefined);
     }
     await next();
