@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { RequestLogRow } from '@recsys/core/logs/request-log';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth/api-keys.ts';
+import type { EventStore } from './events/event-store.ts';
 import { SqliteEventStore } from './events/sqlite-event-store.ts';
 import type { WriteLimits } from './interactions/event-checks.ts';
 import { UserHistory } from './interactions/user-history.ts';
@@ -220,6 +221,32 @@ describe('rate limits per key and per user (finding 1)', () => {
     clock += 2000;
     expect((await post(like(10, synthetic.movieIds[3]))).status).toBe(201);
     expect((await post(like(10, synthetic.movieIds[4]))).status).toBe(429);
+  });
+
+  it('charges only what was stored: the documented retry of a 503 is not charged twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'recsys-retry-'));
+    const store = SqliteEventStore.open(dir, path.join(dir, 'events.sqlite'));
+    let down = true;
+    const flaky: EventStore = {
+      append: (rows) => (down ? Promise.reject(new Error('disk I/O error')) : store.append(rows)),
+      ratingsOf: (user, limit) => store.ratingsOf(user, limit),
+      restore: () => store.restore(),
+      close: () => store.close(),
+    };
+    const api = await start({
+      apiKeys: new ApiKeys({ env: TEST_API_KEY }),
+      writeLimits: limits,
+      history: new UserHistory(flaky),
+    });
+    const post = (body: unknown) => call(api.url, 'POST', '/interactions', body, { headers: WRITE_HEADERS });
+    // User 40's whole burst (3), with ids so that a retry is recognised.
+    const batch = [0, 1, 2].map((i) => like(40, synthetic.movieIds[i], { event_id: `retry-${i}` }));
+    expect((await post(batch)).status).toBe(503);
+    down = false;
+    expect((await post(batch)).status).toBe(201);
+    // The burst was spent once, by the three stored events.
+    expect((await post(like(40, synthetic.movieIds[3]))).status).toBe(429);
+    await store.close();
   });
 
   it('is off when not configured', async () => {

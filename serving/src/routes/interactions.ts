@@ -22,7 +22,7 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
     const times = checkEventTimes(batch, !Array.isArray(body), receivedAt, model.info.data_start);
     const caller = ctx.state.apiKey;
     if (typeof caller !== 'string') throw new Error('POST /interactions was reached without writeAuth checking a key');
-    deps.writeLimiter?.admit(
+    deps.writeLimiter?.check(
       caller,
       batch.map((event) => event.user_id),
     );
@@ -52,6 +52,10 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
         { 'Retry-After': '5' },
       );
     }
+    deps.writeLimiter?.charge(
+      caller,
+      stored.map((row) => row.user_id),
+    );
     for (const row of stored) deps.metrics.interactions.inc({ movie: row.in_model ? 'known' : 'unseen' });
     const users = [...new Set(rows.map((r) => r.user_id))];
     const unseen = [...new Set(rows.filter((r) => !r.in_model).map((r) => r.movie_id))];
