@@ -5,7 +5,7 @@ RECSYS := node cli/src/main.ts
 ML100K ?= $(firstword $(wildcard ../shared/data/ml-100k) ml-100k)
 VAR ?= var
 
-.PHONY: start test test-% schemathesis bench bench-scale bench-plain-path figures install lint typecheck format clean
+.PHONY: start test test-% schemathesis bench bench-scale bench-plain-path bench-regret figures install lint typecheck format clean
 
 ## start: the whole system on one machine: recsys up -f examples/recmodel.yaml (trains if no Production, serves, retrains on schedule)
 start:
@@ -34,6 +34,10 @@ bench: install
 ## bench-scale: recsys data synth in the ML-1M, ML-10M and ML-25M shapes, the default recsys train on each and the serving bench on its bundle (hours on 2 cores; SHAPES=ml-1m for one)
 bench-scale: install
 	@$(NODE_ENV_SH) && nice -n 10 node bench/scale/run.ts $(if $(SHAPES),--shapes $(SHAPES))
+
+## bench-regret: selection regret of the single split and of rolling validation on ml-100k, its oldest 60% and two synthetic shapes (about 20 min)
+bench-regret: install
+	@$(NODE_ENV_SH) && $(if $(wildcard $(ML100K)/u.data),RECSYS_ML100K=$(abspath $(ML100K))) nice -n 10 node bench/selection/regret.ts
 
 ## bench-plain-path: synth 20,000 users x 50,000 movies, train ALS, promote, serve --follow, wrk on /similar and /recommend (needs wrk)
 bench-plain-path: install

@@ -56,6 +56,9 @@ export function printJson(value: unknown): void {
 }
 
 /** `--min-coverage`: a share of the catalogue in [0, 1]. */
+export const FOLDS_HELP =
+  "rolling-origin validation folds inside the fit period the best candidates are confirmed on (1: the protocol's single split; default: each family its own, 3 or 1)";
+
 /** A share in [0, 1] for `flag` (`--min-coverage`, `--max-jaccard`). */
 export function shareOption(flag: string): (value: string) => number {
   return (value) => {

@@ -20,11 +20,11 @@ let better: string;
 
 beforeAll(async () => {
   const { prepared } = await syntheticDataset(scratch.dir, { users: 1000, items: 300, interactions: 60_000 });
-  // On this data: popularity < itemknn < als on the gate window's NDCG@10.
+  // On this data, gate window NDCG@10: popularity 0.100 < itemknn 0.135 < EASE + trend 0.184 (ALS at budget 1: 0.116).
   v1 = (await train({ data: prepared, store, families: ['popularity'], budget: 1 })).version;
   await promote({ store, modelName: 'movies', version: v1 });
   worse = (await train({ data: prepared, store, families: ['itemknn'], budget: 1 })).version;
-  better = (await train({ data: prepared, store, families: ['als'], budget: 1 })).version;
+  better = (await train({ data: prepared, store, families: ['ease_trend'], budget: 1 })).version;
 }, 300_000);
 afterAll(() => scratch.cleanup());
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { PromotionDecision } from '@recsys/core/promotion/gate';
+import { GATE_USERS, type PromotionDecision } from '@recsys/core/promotion/gate';
 import { type PromotionPolicy, PromotionPolicySchema } from '@recsys/core/promotion/policy';
 import { promote } from '@recsys/trainer/promotion/promote';
 import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
@@ -74,6 +74,8 @@ export function registerPromote(program: Command): void {
             candidate_version: decision.candidate_version,
             production_version: decision.production_version,
             failed_rules: decision.failed_rules,
+            min_confidence: decision.min_confidence,
+            min_users: decision.min_users,
             applied,
             tracking_error,
           });
@@ -115,7 +117,7 @@ export function decisionTable(decision: PromotionDecision, applied: boolean): st
   const header = ['metric', 'candidate', 'production', 'change', 'rule', 'result'];
   const rows = decision.metrics.map((m) => [
     m.name,
-    m.candidate.toFixed(4),
+    m.name === GATE_USERS ? String(m.candidate) : m.candidate.toFixed(4),
     m.production === null ? '—' : m.production.toFixed(4),
     m.relative_change === null ? '—' : `${m.relative_change >= 0 ? '+' : ''}${(m.relative_change * 100).toFixed(2)}%`,
     m.rule,
@@ -135,7 +137,7 @@ export function decisionTable(decision: PromotionDecision, applied: boolean): st
     const [lo, hi] = decision.ci.interval;
     lines.push(
       '',
-      `${decision.ci.metric} difference ${decision.ci.difference.toFixed(4)}, paired bootstrap 95% CI [${lo.toFixed(4)}, ${hi.toFixed(4)}]`,
+      `${decision.ci.metric} difference ${decision.ci.difference.toFixed(4)}, paired bootstrap ${+(decision.ci.level * 100).toFixed(1)}% CI [${lo.toFixed(4)}, ${hi.toFixed(4)}]`,
     );
   }
   lines.push(applied ? '' : '(dry run: no stage moved)');

@@ -4,6 +4,7 @@ import { DEFAULT_MODEL_NAME } from '@recsys/trainer/train/train';
 import type { Command } from 'commander';
 import {
   eventStreamUrl,
+  FOLDS_HELP,
   familyList,
   MEMORY_BUDGET_HELP,
   MODELS_HELP,
@@ -63,6 +64,7 @@ export function registerRetrain(program: Command): void {
       'validation coverage@100 a candidate needs to win the search',
       shareOption('--min-coverage'),
     )
+    .option('--folds <n>', FOLDS_HELP, positiveInteger)
     .option(
       '--max-jaccard <share>',
       'largest mean pairwise top-10 Jaccard a candidate may have to win the search',
@@ -126,6 +128,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     model: flags.model,
     models: flags.models,
     budget: flags.budget,
+    folds: flags.folds,
     memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: thresholdsFrom(flags),
@@ -156,6 +159,7 @@ function resolveOptions(flags: RetrainFlags): RetrainOptions {
     families: flags.models?.names,
     familyBudgets: flags.models?.budgets,
     budget: flags.budget,
+    folds: flags.folds,
     memoryBudget: flags.memoryBudget,
     trackingUri: flags.trackingUri,
     thresholds: overrides.thresholds,

@@ -3,6 +3,7 @@ import { DEFAULT_MODEL_NAME, type TrainResult, train } from '@recsys/trainer/tra
 import type { Command } from 'commander';
 import {
   type FamilyChoice,
+  FOLDS_HELP,
   familyList,
   MEMORY_BUDGET_HELP,
   MODELS_HELP,
@@ -43,6 +44,7 @@ export function registerTrain(program: Command): void {
       shareOption('--max-jaccard'),
       DEFAULT_SELECTION.maxJaccard,
     )
+    .option('--folds <n>', FOLDS_HELP, positiveInteger)
     .option(
       '--tracking-uri <url>',
       'an MLflow server to track with (default: RECSYS_TRACKING_URI, else embedded in the store)',
@@ -59,6 +61,7 @@ export function registerTrain(program: Command): void {
         budget?: number;
         minCoverage: number;
         maxJaccard: number;
+        folds?: number;
         trackingUri?: string;
         memoryBudget?: number;
         json: boolean;
@@ -73,6 +76,7 @@ export function registerTrain(program: Command): void {
         familyBudgets: options.models?.budgets,
         budget: options.budget,
         selection: { ...DEFAULT_SELECTION, minCoverage: options.minCoverage, maxJaccard: options.maxJaccard },
+        folds: options.folds,
         trackingUri: options.trackingUri,
         memoryBudget: options.memoryBudget,
         thresholds: thresholdsFrom(options),

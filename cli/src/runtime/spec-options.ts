@@ -54,6 +54,8 @@ export interface RetrainOverrides {
   model?: string;
   models?: FamilyChoice;
   budget?: number;
+  /** Rolling-origin validation folds (`--folds`). */
+  folds?: number;
   trackingUri?: string;
   /** Bytes one fit's model arrays may take (`--memory-budget`). */
   memoryBudget?: number;
@@ -91,6 +93,7 @@ export function retrainOptionsFromSpec(
       overrides.memoryBudget ??
       (request.memoryBudget === undefined ? undefined : parseMemoryQuantity(request.memoryBudget)),
     selection: { metric: 'ndcg@10', minCoverage: request.minCoverage, maxJaccard: request.maxJaccard },
+    folds: overrides.folds ?? request.folds,
     policy: recModel.spec.promotion,
     trackingUri: overrides.trackingUri ?? request.trackingUri,
   };

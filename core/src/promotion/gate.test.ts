@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePromotion, type GateScore, type GateWindow } from './gate.ts';
+import { decidePromotion, type GateScore, type GateWindow, PromotionDecisionSchema } from './gate.ts';
 import { DEFAULT_POLICY, PromotionPolicySchema } from './policy.ts';
 
 const window: GateWindow = {
@@ -114,5 +114,95 @@ describe('promotion gate', () => {
     const worse = score('v2', { 'ndcg@10': 0.05, mrr: 0.01, 'coverage@100': 0.1 });
     expect(decidePromotion(forcing, worse, score('v1'), window).verdict).toBe('promote');
     expect(() => PromotionPolicySchema.parse({ minRelativeImprovement: 1.5 })).toThrow();
+  });
+});
+
+describe('promotion gate that knows its noise (minConfidence, minUsers)', () => {
+  // +5% on NDCG@10, but two of four users lose: the paired differences are +0.2, +0.2, −0.1, −0.2.
+  const noisy = score('v2', { 'ndcg@10': 0.21 }, [0.5, 0.6, 0.2, 0.2]);
+  const noisyProduction = score('v1', {}, [0.3, 0.4, 0.3, 0.4]);
+  // +50%, every user gains 0.1.
+  const clear = score('v2', { 'ndcg@10': 0.3 }, [0.3, 0.4, 0.5, 0.6]);
+  const clearProduction = score('v1', {}, [0.2, 0.3, 0.4, 0.5]);
+
+  it('promotes on the 1% rule alone when both are off (the default), recording them as null', () => {
+    const decision = decidePromotion(DEFAULT_POLICY, noisy, noisyProduction, window);
+    expect(decision.verdict).toBe('promote');
+    expect(decision).toMatchObject({ min_confidence: null, min_users: null });
+    expect(decision.ci!.level).toBe(0.95);
+    expect(decision.ci!.lower_bound).toBeLessThan(0);
+  });
+
+  it('retains with minConfidence when the CI of the difference crosses zero, and names the interval', () => {
+    const policy = PromotionPolicySchema.parse({ minConfidence: 0.95 });
+    const decision = decidePromotion(policy, noisy, noisyProduction, window);
+    expect(decision.verdict).toBe('retain');
+    expect(decision.min_confidence).toBe(0.95);
+    const [lo, hi] = decision.ci!.interval;
+    expect(lo).toBeLessThan(0);
+    expect(decision.failed_rules).toEqual([
+      `ndcg@10: paired bootstrap 95% CI of the difference [${lo.toFixed(4)}, ${hi.toFixed(4)}] above 0 (minConfidence)`,
+    ]);
+    expect(decision.summary).toContain('ndcg@10 0.2100 vs 0.2000 (paired bootstrap 95% CI');
+  });
+
+  it('promotes with minConfidence when the whole interval is above zero, at the configured level', () => {
+    const policy = PromotionPolicySchema.parse({ minConfidence: 0.9 });
+    const decision = decidePromotion(policy, clear, clearProduction, window);
+    expect(decision.verdict).toBe('promote');
+    expect(decision.ci).toMatchObject({ level: 0.9 });
+    expect(decision.ci!.lower_bound).toBeGreaterThan(0);
+    expect(decision.metrics.at(-1)).toMatchObject({ name: 'ndcg@10', passed: true });
+  });
+
+  it('retains on too few users as insufficient evidence, with the count, even when the candidate is better', () => {
+    const policy = PromotionPolicySchema.parse({ minUsers: 41 });
+    const decision = decidePromotion(policy, clear, clearProduction, window);
+    expect(decision.verdict).toBe('retain');
+    expect(decision.min_users).toBe(41);
+    expect(decision.summary).toBe(
+      'insufficient evidence: retain v1, the gate window has 40 evaluated users, fewer than minUsers 41',
+    );
+    expect(decision.failed_rules).toEqual(['insufficient evidence: 40 evaluated users, fewer than minUsers 41']);
+    expect(decidePromotion(PromotionPolicySchema.parse({ minUsers: 40 }), clear, clearProduction, window).verdict).toBe(
+      'promote',
+    );
+  });
+
+  it('names every failure when the evidence is insufficient and the candidate also fails a rule', () => {
+    const policy = PromotionPolicySchema.parse({ minUsers: 100, minConfidence: 0.95 });
+    const decision = decidePromotion(policy, noisy, noisyProduction, window);
+    expect(decision.summary).toMatch(/^insufficient evidence: retain v1, the gate window has 40 evaluated users/);
+    expect(decision.summary).toContain('v2 also failed: ndcg@10 0.2100 vs 0.2000 (paired bootstrap 95% CI');
+    expect(decision.failed_rules).toHaveLength(2);
+  });
+
+  it('never blocks a forced promotion (minRelativeImprovement -1): both rules are recorded as waived', () => {
+    const policy = PromotionPolicySchema.parse({ minRelativeImprovement: -1, minConfidence: 0.95, minUsers: 1000 });
+    const decision = decidePromotion(policy, noisy, noisyProduction, window);
+    expect(decision.verdict).toBe('promote');
+    const waived = decision.metrics.filter((m) => m.rule.includes('waived: minRelativeImprovement -1'));
+    expect(waived.map((m) => m.name)).toEqual(['gate_window.users', 'ndcg@10']);
+  });
+
+  it('leaves the first promotion alone: nothing to compare, so neither rule applies', () => {
+    const policy = PromotionPolicySchema.parse({ minConfidence: 0.95, minUsers: 1000 });
+    const decision = decidePromotion(policy, noisy, null, window);
+    expect(decision.verdict).toBe('promote');
+    expect(decision).toMatchObject({ min_confidence: 0.95, min_users: 1000, ci: null });
+  });
+
+  it('rejects levels outside [0.5, 0.999] and a non-integer user floor', () => {
+    expect(() => PromotionPolicySchema.parse({ minConfidence: 1 })).toThrow();
+    expect(() => PromotionPolicySchema.parse({ minConfidence: 0.2 })).toThrow();
+    expect(() => PromotionPolicySchema.parse({ minUsers: 2.5 })).toThrow();
+  });
+
+  it('reads a decision recorded before these options as off, at the 95% level', () => {
+    const old = decidePromotion(DEFAULT_POLICY, clear, clearProduction, window) as Record<string, unknown>;
+    const { min_confidence: _c, min_users: _u, ...recorded } = old;
+    const ci = { ...(recorded.ci as object), level: undefined };
+    const parsed = PromotionDecisionSchema.parse(JSON.parse(JSON.stringify({ ...recorded, ci })));
+    expect(parsed).toMatchObject({ min_confidence: null, min_users: null, ci: { level: 0.95 } });
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pairedBootstrap } from '../metrics/bootstrap.ts';
+import { DEFAULT_BOOTSTRAP, pairedBootstrap } from '../metrics/bootstrap.ts';
 import type { PromotionPolicy } from './policy.ts';
 
 /** One model scored on the gate window: aggregate metrics plus the per-user primary metric, user-aligned. */
@@ -45,19 +45,24 @@ export const PromotionDecisionSchema = z
     candidate_version: z.string().min(1),
     production_version: z.string().min(1).nullable(),
     metrics: z.array(MetricVerdictSchema),
-    /** Paired bootstrap 95% CI of the primary metric's difference (candidate − production) over users. */
+    /** Paired bootstrap CI of the primary metric's difference (candidate − production) over users, at `level`. */
     ci: z
       .object({
         metric: z.string(),
         difference: z.number(),
         interval: z.tuple([z.number(), z.number()]),
         lower_bound: z.number(),
+        // Decisions recorded before the level was configurable were all at 95%.
+        level: z.number().default(DEFAULT_BOOTSTRAP.level),
       })
       .strict()
       .nullable(),
     gate_window: GateWindowSchema,
     /** The rules that decided a retain, in the order they were checked; empty on promote. */
     failed_rules: z.array(z.string()),
+    /** The policy's minConfidence and minUsers as applied (null: off; decisions recorded before them have null). */
+    min_confidence: z.number().nullable().default(null),
+    min_users: z.number().int().nullable().default(null),
   })
   .strict();
 
@@ -67,6 +72,8 @@ export type PromotionDecision = z.infer<typeof PromotionDecisionSchema>;
 
 // Relative changes are compared with a tolerance so that "exactly +1.0%" is not lost to floating point.
 const EPSILON = 1e-9;
+/** The minUsers rule's row: its candidate value is the gate window's count of evaluated users. */
+export const GATE_USERS = 'gate_window.users';
 
 /**
  * The promotion gate, pure: the candidate and the current Production model scored on the same window under
@@ -134,7 +141,10 @@ export function decidePromotion(
     }
   }
 
-  const ci = production ? primaryCi(policy.primaryMetric, candidate, production) : null;
+  const ci = production
+    ? primaryCi(policy.primaryMetric, candidate, production, policy.minConfidence ?? DEFAULT_BOOTSTRAP.level)
+    : null;
+  const noise = { min_confidence: policy.minConfidence ?? null, min_users: policy.minUsers ?? null };
   if (!production) {
     return {
       verdict: 'promote',
@@ -145,17 +155,42 @@ export function decidePromotion(
       ci,
       gate_window: window,
       failed_rules: [],
+      ...noise,
     };
   }
   const primary = metrics[0];
+  // A forced promotion (the primary rule at -100%) is never blocked by the noise rules: they are recorded, waived.
+  const waived = policy.minRelativeImprovement <= -1 ? ' — waived: minRelativeImprovement -1 forces promotion' : '';
+  if (policy.minUsers !== undefined) {
+    record({
+      name: GATE_USERS,
+      candidate: window.users,
+      production: null,
+      relative_change: null,
+      rule: `>= ${policy.minUsers} evaluated users (minUsers)${waived}`,
+      passed: window.users >= policy.minUsers || waived !== '',
+    });
+  }
+  if (policy.minConfidence !== undefined) {
+    const level = percent(policy.minConfidence);
+    record({
+      ...primary,
+      rule: `paired bootstrap ${level} CI of the difference ${ci ? interval(ci.interval) : '(no users)'} above 0 (minConfidence)${waived}`,
+      passed: (ci !== null && ci.lower_bound > 0) || waived !== '',
+    });
+  }
   const verdict = failed.length === 0 ? 'promote' : 'retain';
+  const tooFewUsers = failed.some((m) => m.name === GATE_USERS);
   const change = `${policy.primaryMetric} ${fmt(primary.production!)} → ${fmt(primary.candidate)} (${signedPercent(primary.relative_change!)})`;
+  const failures = failed
+    .filter((m) => m.name !== GATE_USERS)
+    .map((m) => `${m.name} ${fmt(m.candidate)} vs ${fmt(m.production!)} (${m.rule})`);
   const summary =
     verdict === 'promote'
       ? `promote ${candidate.version} over ${production.version}: ${change}; every rule passed`
-      : `retain ${production.version}, ${candidate.version} failed ${failed.length} rule(s): ${failed
-          .map((m) => `${m.name} ${fmt(m.candidate)} vs ${fmt(m.production!)} (${m.rule})`)
-          .join('; ')}`;
+      : tooFewUsers
+        ? `insufficient evidence: retain ${production.version}, the gate window has ${window.users} evaluated users, fewer than minUsers ${policy.minUsers}${failures.length > 0 ? `; ${candidate.version} also failed: ${failures.join('; ')}` : ''}`
+        : `retain ${production.version}, ${candidate.version} failed ${failed.length} rule(s): ${failures.join('; ')}`;
   return {
     verdict,
     summary,
@@ -164,7 +199,12 @@ export function decidePromotion(
     metrics,
     ci,
     gate_window: window,
-    failed_rules: failed.map((m) => `${m.name}: ${m.rule}`),
+    failed_rules: failed.map((m) =>
+      m.name === GATE_USERS
+        ? `insufficient evidence: ${m.candidate} evaluated users, fewer than minUsers ${policy.minUsers}`
+        : `${m.name}: ${m.rule}`,
+    ),
+    ...noise,
   };
 }
 
@@ -186,13 +226,19 @@ function relativeChange(candidate: number, production: number): number {
   return (candidate - production) / Math.abs(production);
 }
 
-function primaryCi(metric: string, candidate: GateScore, production: GateScore): PromotionDecision['ci'] {
+function primaryCi(
+  metric: string,
+  candidate: GateScore,
+  production: GateScore,
+  level: number,
+): PromotionDecision['ci'] {
   if (candidate.per_user_primary.length === 0) return null;
-  const paired = pairedBootstrap(candidate.per_user_primary, production.per_user_primary);
-  return { metric, difference: paired.difference, interval: paired.ci, lower_bound: paired.ci[0] };
+  const paired = pairedBootstrap(candidate.per_user_primary, production.per_user_primary, { level });
+  return { metric, difference: paired.difference, interval: paired.ci, lower_bound: paired.ci[0], level };
 }
 
 const fmt = (x: number) => x.toFixed(4);
+const interval = ([lo, hi]: [number, number]) => `[${fmt(lo)}, ${fmt(hi)}]`;
 const percent = (x: number) => `${+(x * 100).toFixed(4)}%`;
 const signedPercent = (x: number) =>
   Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%` : x > 0 ? '+∞' : '−∞';

@@ -13,6 +13,8 @@ const decision = (verdict: 'promote' | 'retain'): PromotionDecision => ({
   ci: null,
   gate_window: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', interactions: 10, users: 3 },
   failed_rules: verdict === 'retain' ? ['ndcg@10: relative change >= +1.0%'] : [],
+  min_confidence: null,
+  min_users: null,
 });
 
 /** Effects that record every call; runs and gates exist when their names are listed. */

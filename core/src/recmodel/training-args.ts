@@ -27,6 +27,8 @@ export interface TrainingRequest {
   memoryBudget?: string;
   minCoverage: number;
   maxJaccard: number;
+  /** Rolling-origin validation folds; absent: each family its own default. */
+  folds?: number;
   thresholds: { positiveRating: number; minUserPositives: number; minItemPositives: number; iterative: boolean };
   trackingUri?: string;
 }
@@ -47,6 +49,7 @@ export function trainingRequest(recModel: RecModel, places: TrainingPlaces): Tra
     memoryBudget: models.memoryBudget,
     minCoverage: selection.minCoverage,
     maxJaccard: selection.maxJaccard,
+    folds: selection.folds,
     thresholds: {
       positiveRating: dataset.positiveRating,
       minUserPositives: dataset.minUserPositives,
@@ -95,6 +98,7 @@ export function trainingArgs(recModel: RecModel, places: TrainingPlaces): string
   ];
   if (thresholds.iterative) args.push('--iterative');
   if (request.budget !== undefined) args.push('--budget', String(request.budget));
+  if (request.folds !== undefined) args.push('--folds', String(request.folds));
   if (request.memoryBudget) args.push('--memory-budget', request.memoryBudget);
   if (request.trackingUri) args.push('--tracking-uri', request.trackingUri);
   return args;

@@ -148,6 +148,15 @@ const SelectionSpecSchema = z
       .describe(
         'Largest mean pairwise Jaccard of two users top-10 lists a candidate may have (on validation and on the deployed refit) to win the search: how alike the lists may be.',
       ),
+    folds: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .optional()
+      .describe(
+        'Rolling-origin validation: consecutive validation windows inside the fit period the best candidates are confirmed on (1: the protocol single split); each family its own default when absent (3, or 1 for popularity, as measured selection regret decided).',
+      ),
   })
   .strict();
 

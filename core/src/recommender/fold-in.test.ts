@@ -29,6 +29,14 @@ describe('foldInUser', () => {
   const k = 6;
   const y = randomFactors(40, k, 3);
 
+  it('solves where (c − 1)·y_i·y_j and (c − 1)·y_j·y_i round apart (the system stays exactly symmetric)', () => {
+    // In float64, (0.7 · y0) · y1 !== (0.7 · y1) · y0 for these two float32 factors.
+    const factors = Float32Array.of(1 / 37, 1 / 41, 0.5, -0.25);
+    expect(0.7 * factors[0] * factors[1]).not.toBe(0.7 * factors[1] * factors[0]);
+    const x = foldInUser(factors, 2, Uint32Array.of(0), 1.7, 0.01);
+    expect(x.every(Number.isFinite)).toBe(true);
+  });
+
   it('returns the minimiser of the implicit ALS objective for the liked items (zero gradient)', () => {
     const likedItems = Uint32Array.of(2, 7, 11, 30);
     const confidences = Float32Array.of(3, 1.5, 8, 2);

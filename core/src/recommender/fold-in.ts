@@ -61,9 +61,12 @@ export function foldInUser(
       const yi = itemFactors[o + i];
       if (raw > 0) b[i] += raw * yi;
       const w = (c - 1) * yi;
-      for (let j = 0; j < k; j++) a[i * k + j] += w * itemFactors[o + j];
+      for (let j = i; j < k; j++) a[i * k + j] += w * itemFactors[o + j];
     }
   }
+  // Filled above the diagonal and mirrored: (c−1)·y_i·y_j and (c−1)·y_j·y_i can round apart, and the Cholesky
+  // solver refuses a matrix that is not exactly symmetric.
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) a[i * k + j] = a[j * k + i];
   const lhs = new Matrix(Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * k, (i + 1) * k))));
   const rhs = Matrix.columnVector(Array.from(b));
   const cholesky = new CholeskyDecomposition(lhs);

@@ -23,12 +23,18 @@ const mountPath = '/artifacts';
 type Manifest = Record<string, any>;
 
 /** The example RecModel, with a small search and the synthetic dataset on the artifact volume. */
-function recModelYaml(overrides: { families: string[]; minRelativeImprovement: number; schedule: string }): string {
+function recModelYaml(overrides: {
+  families: string[];
+  minRelativeImprovement: number;
+  schedule: string;
+  promotion?: Manifest;
+}): string {
   const document = parseDocument(readFileSync(path.join(repoRoot, 'examples/recmodel.yaml'), 'utf8'));
   const value = document.toJS() as Manifest;
   value.metadata.namespace = namespace;
   value.spec.dataset.source = `${mountPath}/data/synth`;
   value.spec.models = { families: overrides.families.map((name) => ({ name })), budget: 2 };
+  value.spec.promotion = { ...value.spec.promotion, ...overrides.promotion };
   value.spec.promotion.minRelativeImprovement = overrides.minRelativeImprovement;
   value.spec.schedule = overrides.schedule;
   return JSON.stringify(value);
@@ -172,7 +178,11 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
   it('creates the trainer Job once even when killed right after creating it (before the status names it)', async () => {
     operator = startOperator(['RECSYS_CRASH_AT=operator:job-created']);
     const applied = await server.kubectl(['apply', '-f', '-'], {
-      input: recModelYaml({ families: ['popularity', 'als'], minRelativeImprovement: 0.01, schedule: '0 3 * * *' }),
+      input: recModelYaml({
+        families: ['popularity', 'ease_trend'],
+        minRelativeImprovement: 0.01,
+        schedule: '0 3 * * *',
+      }),
     });
     expect(applied.code, applied.stderr).toBe(0);
     await waitFor(async () => expect(operator?.exited()?.signal).toBe('SIGKILL'));
@@ -255,15 +265,56 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect(deployment.spec.template.spec.containers[0].args).toContain(`--version=${production}`);
   });
 
+  it('retains on the noise rules (minConfidence, minUsers) with a Warning Event naming both, the user count in it', async () => {
+    const { productionVersion: production, training: previous } = (await recModel()).status;
+    // The same families on the same data as Production: the candidate's gain cannot be told from noise.
+    const applied = await server.kubectl(['apply', '-f', '-'], {
+      input: recModelYaml({
+        families: ['popularity', 'ease_trend'],
+        minRelativeImprovement: -0.5,
+        schedule: '30 4 * * *',
+        promotion: { minConfidence: 0.95, minUsers: 100_000 },
+      }),
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    const runName = await waitFor(async () => {
+      const training = (await recModel()).status.training;
+      expect(training).toMatchObject({ trigger: 'spec', runName: expect.not.stringMatching(`^${previous.runName}$`) });
+      return training.runName as string;
+    });
+    await complete(runName);
+    await waitFor(async () => expect(await job(gateJobName(runName, production))).toBeDefined());
+    await complete(gateJobName(runName, production));
+    const retained = await waitFor(async () => {
+      const event = (await events()).find(
+        (e) => e.reason === 'Retained' && e.message.includes('insufficient evidence'),
+      );
+      expect(event).toBeDefined();
+      return event as Manifest;
+    });
+    expect(retained.type).toBe('Warning');
+    const users = /the gate window has (\d+) evaluated users, fewer than minUsers 100000/.exec(retained.message)?.[1];
+    expect(users, retained.message).toBeDefined();
+    expect(retained.message).toContain(`insufficient evidence: ${users} evaluated users, fewer than minUsers 100000`);
+    expect(retained.message).toMatch(
+      /ndcg@10: paired bootstrap 95% CI of the difference \[-?\d\.\d{4}, -?\d\.\d{4}\] above 0 \(minConfidence\)/,
+    );
+    expect((await recModel()).status.productionVersion).toBe(production);
+  });
+
   it('adopts the Job the CronJob creates for a slot, and on promote patches the Deployment to the new version', async () => {
     const applied = await server.kubectl(['apply', '-f', '-'], {
-      input: recModelYaml({ families: ['popularity', 'als'], minRelativeImprovement: -1, schedule: '30 4 * * *' }),
+      input: recModelYaml({
+        families: ['popularity', 'ease_trend'],
+        minRelativeImprovement: -1,
+        schedule: '30 4 * * *',
+      }),
     });
     expect(applied.code, applied.stderr).toBe(0);
     const specRun = await waitFor(async () => {
-      const training = (await recModel()).status.training;
-      expect(training.generation).toBe(3);
-      return training.runName as string;
+      const { metadata, status } = await recModel();
+      expect(status.training.generation).toBe(metadata.generation);
+      return status.training.runName as string;
     });
     const before = (await recModel()).status.productionVersion as string;
     await complete(specRun);
@@ -462,7 +513,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
   });
 
   it('refuses a gate decision whose Production moved before it was applied, gates again, and never promotes the worse candidate', async () => {
-    // A RecModel of its own: popularity first, then itemknn (better than popularity, worse than als on this data).
+    // A RecModel of its own: popularity first, then itemknn (gate NDCG@10 on this data: popularity 0.170 < itemknn 0.184 < EASE + trend 0.236).
     const race = (families: string[]) => {
       const value = JSON.parse(recModelYaml({ families, minRelativeImprovement: 0, schedule: '0 3 * * *' }));
       value.metadata.name = 'race';
@@ -506,7 +557,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
     expect(await complete(gateJobName(runB, v1))).toBe('verdict=promote\n');
     await waitFor(async () => expect(existsSync(`${pause}.reached`)).toBe(true));
 
-    // A: another process trains als on the same data and promotes it (its own compare-and-set against v1).
+    // A: another process trains EASE + trend on the same data and promotes it (its own compare-and-set against v1).
     const store = path.join(volume, 'store');
     const trainA = execFileSync(
       process.execPath,
@@ -519,7 +570,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
         path.join(volume, 'data/synth'),
         '--store',
         store,
-      ].concat(['--work-dir', path.join(volume, 'work'), '--model', 'race', '--models', 'als', '--budget', '2']),
+      ].concat(['--work-dir', path.join(volume, 'work'), '--model', 'race', '--models', 'ease_trend', '--budget', '2']),
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const a = JSON.parse(trainA).version as string;

@@ -43,6 +43,8 @@ function decisionFor(version: string, production: string | null, verdict: 'promo
     ci: null,
     gate_window: { from: '1998-03-01T00:00:00Z', to: '1998-04-01T00:00:00Z', interactions: 10, users: 3 },
     failed_rules: [],
+    min_confidence: null,
+    min_users: null,
   };
 }
 

@@ -51,6 +51,8 @@ export interface RetrainOptions {
   /** Bytes one fit's model arrays may take (`recsys train --memory-budget`); the container's by default. */
   memoryBudget?: number;
   selection?: SelectionRule;
+  /** Rolling-origin validation folds (`recsys train --folds`). */
+  folds?: number;
   policy?: PromotionPolicy;
   trackingUri?: string;
   onProgress?: (message: string) => void;
@@ -166,6 +168,7 @@ export async function trainCandidate(options: RetrainOptions): Promise<Candidate
     familyBudgets: options.familyBudgets,
     memoryBudget: options.memoryBudget,
     selection: options.selection,
+    folds: options.folds,
     trackingUri: options.trackingUri,
     parentVersion: previous,
     onProgress: options.onTrainProgress,

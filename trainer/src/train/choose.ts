@@ -44,7 +44,7 @@ export async function chooseConfiguration(
   context: ChoiceContext,
 ): Promise<FamilyChoice> {
   const rejected: string[] = [];
-  for (const trial of ranked.filter((t) => t.verdict.eligible).slice(0, RECHECKS)) {
+  for (const trial of ranked.filter((t) => t.confirmed && t.verdict.eligible).slice(0, RECHECKS)) {
     const choice = await refit(family, trial, context);
     if (choice.verdict.eligible) return choice;
     rejected.push(`${JSON.stringify(trial.params)}: ${choice.verdict.why.join(', ')}`);

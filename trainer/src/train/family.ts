@@ -25,6 +25,16 @@ export interface ModelFamily {
    * e.g. a trend's weight): from each candidate, the search moves it towards the selection rule's limits.
    */
   readonly tradeoff?: Tradeoff;
+  /**
+   * Rolling-origin validation folds this family is confirmed on when the caller names none: 3 where the measured
+   * selection regret (`make bench-regret`) was no worse than the single split's on every dataset, else 1.
+   */
+  readonly defaultFolds?: number;
+  /**
+   * Random seeds a confirmed candidate is fitted with, its numbers pooled over them (a seed-robust pick); the first
+   * is the one it is screened, refit and deployed with. Absent for a deterministic family.
+   */
+  readonly seeds?: readonly number[];
 }
 
 export interface Tradeoff {

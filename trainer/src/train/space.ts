@@ -21,20 +21,25 @@ export interface SearchSpace {
 }
 
 /**
- * `budget` candidates: `start`, then seeded random draws from the space (log axes drawn log-uniformly and kept to
- * two significant digits), without repeats. The same space, budget and seed give the same candidates.
+ * `budget` candidates: `start`, then points of a scrambled Halton sequence over the space (quasi-random: spread more
+ * evenly than independent draws, so a small budget still reaches the corners), log axes drawn on a log scale and
+ * kept to two significant digits, without repeats. The same space, budget and seed give the same candidates.
  */
 export function sampleSpace(space: SearchSpace, budget: number, seed: number): Params[] {
   const fixed = space.fixed ?? {};
   const first = { ...space.start, ...fixed };
   const candidates = [first];
   const seen = new Set([key(first)]);
-  const random = mulberry32(seed);
+  const axes = Object.entries(space.axes);
+  const shift = mulberry32(seed);
+  const offsets = axes.map(() => shift());
   const size = spaceSize(space);
   // A small discrete space runs out of new points: stop after many repeats rather than loop for ever.
-  for (let misses = 0; candidates.length < Math.min(budget, size) && misses < 1000; ) {
+  for (let index = 1, misses = 0; candidates.length < Math.min(budget, size) && misses < 1000; index++) {
     const drawn: Params = { ...fixed };
-    for (const [name, axis] of Object.entries(space.axes)) drawn[name] = draw(axis, random);
+    axes.forEach(([name, axis], a) => {
+      drawn[name] = draw(axis, (halton(index, PRIMES[a % PRIMES.length]) + offsets[a]) % 1);
+    });
     if (seen.has(key(drawn))) {
       misses++;
       continue;
@@ -45,16 +50,27 @@ export function sampleSpace(space: SearchSpace, budget: number, seed: number): P
   return candidates;
 }
 
-function draw(axis: Axis, random: () => number): Value {
-  if ('values' in axis) return axis.values[Math.floor(random() * axis.values.length)];
+const PRIMES = [2, 3, 5, 7, 11, 13, 17, 19];
+
+/** The radical inverse of `index` in `base`: the Halton sequence's coordinate in [0, 1). */
+function halton(index: number, base: number): number {
+  let result = 0;
+  let fraction = 1 / base;
+  for (let i = index; i > 0; i = Math.floor(i / base), fraction /= base) result += (i % base) * fraction;
+  return result;
+}
+
+/** The axis value at position `u` in [0, 1). */
+function draw(axis: Axis, u: number): Value {
+  if ('values' in axis) return axis.values[Math.floor(u * axis.values.length)];
   if ('log' in axis) {
     const [low, high] = axis.log;
-    const value = Number(Math.exp(Math.log(low) + random() * Math.log(high / low)).toPrecision(2));
+    const value = Number(Math.exp(Math.log(low) + u * Math.log(high / low)).toPrecision(2));
     return axis.integer ? Math.round(value) : value;
   }
   const [low, high] = axis.linear;
   const steps = Math.round((high - low) / axis.step);
-  return Number((low + Math.floor(random() * (steps + 1)) * axis.step).toFixed(10));
+  return Number((low + Math.floor(u * (steps + 1)) * axis.step).toFixed(10));
 }
 
 /** How many distinct candidates the space holds (Infinity with a continuous axis). */

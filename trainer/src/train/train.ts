@@ -15,10 +15,10 @@ import { familiesByName } from './families/index.ts';
 import { popularityFamily } from './families/popularity.ts';
 import type { ModelFamily, Params } from './family.ts';
 import { familyWithinMemory, type MemoryBudget, memoryBudget } from './memory.ts';
-import { type FamilySearch, recommenderFor, searchFamily, type Trial } from './search.ts';
+import { type FoldMetrics, recommenderFor, searchFamily, type Trial, type ValidationPlan } from './search.ts';
 import { DEFAULT_SELECTION, METRIC_ONLY, preferred, type SelectionRule } from './selection.ts';
 import { type TrackingReport, trackTraining } from './track.ts';
-import { fitWindow, fullHistory } from './window.ts';
+import { fitWindow, fullHistory, validationFolds } from './window.ts';
 
 export interface TrainOptions {
   /** A prepared dataset directory, or a raw source `recsys data prepare` accepts (prepared into the store). */
@@ -29,8 +29,13 @@ export interface TrainOptions {
   modelName?: string;
   /** Family names; all of them when empty. */
   families?: string[];
-  /** Trials per family on validation; each family's own default (`defaultBudget`, else 8) when absent. */
+  /** Screening trials per family on validation; each family's own default (`defaultBudget`, else 8) when absent. */
   budget?: number;
+  /**
+   * Rolling-origin validation folds inside the fit period (1: the protocol's single split); the best candidates are
+   * confirmed on every fold before one is chosen. Each family's own default (`defaultFolds`, else 1) when absent.
+   */
+  folds?: number;
   /** A family's own budget, replacing `budget` for it (a RecModel's `spec.models.families[].budget`). */
   familyBudgets?: Record<string, number>;
   selection?: SelectionRule;
@@ -53,7 +58,12 @@ export type TrainProgress =
 /** One candidate of a family's search as `--json` and the tracker keep it. */
 export interface TrialReport {
   params: Params;
+  /** Pooled over the folds it was scored on. */
   validation: FlatMetrics;
+  /** Per-fold validation metrics, oldest fold first. */
+  folds: FoldMetrics[];
+  /** Scored on every fold: only these can be chosen. */
+  confirmed: boolean;
   eligible: boolean;
   /** The constraints it misses, in words; empty when eligible. */
   why: string[];
@@ -102,6 +112,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const budgetOf = (family: ModelFamily) =>
     options.familyBudgets?.[family.name] ?? options.budget ?? family.defaultBudget ?? DEFAULT_BUDGET;
   const rule = options.selection ?? DEFAULT_SELECTION;
+  const foldsOf = (family: ModelFamily) => options.folds ?? family.defaultFolds ?? 1;
   const families = familiesByName(options.families);
   const data = await loadData(options.data, options.store, options.thresholds ?? {}, (message) =>
     progress({ stage: 'data', message }),
@@ -113,13 +124,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // The cold-start path (popular / trending) is itself chosen on validation; every family's cold slice uses it.
   const coldSearch = await searchFamily(
     popularityFamily,
-    trainWindow,
+    { folds: [trainWindow] },
     budgetOf(popularityFamily),
     METRIC_ONLY,
-    undefined,
   );
-  const coldParams = coldSearch.best.params;
-  const trainFallback = coldSearch.best.scorer;
+  const coldParams = coldSearch.ranked[0].params;
+  const trainFallback = await popularityFamily.fit(trainWindow, coldParams);
   const fitFallback = await popularityFamily.fit(refitWindow, coldParams);
   const trainColdStart = recommenderFor(trainFallback, trainWindow);
   const fitColdStart = recommenderFor(fitFallback, refitWindow);
@@ -130,7 +140,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     const models: Record<string, FamilyReport> = {};
     const allTrials: Trial[] = [...coldSearch.ranked];
-    let winner: { family: ModelFamily; choice: FamilyChoice; search: FamilySearch } | undefined;
+    const plans = new Map<number, ValidationPlan>();
+    const planOf = (count: number): ValidationPlan => {
+      if (!plans.has(count)) plans.set(count, { folds: validationFolds(data, count), coldStart: trainColdStart });
+      return plans.get(count)!;
+    };
+    let winner: { family: ModelFamily; choice: FamilyChoice } | undefined;
     for (const unbounded of families) {
       const { family, dropped } = familyWithinMemory(unbounded, trainWindow, memory.bytes);
       if (family.candidates(budgetOf(family)).length === 0) {
@@ -139,10 +154,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const search = await searchFamily(
         family,
-        trainWindow,
+        planOf(foldsOf(family)),
         budgetOf(family),
         rule,
-        trainColdStart,
         (trial, index, total) => progress({ stage: 'search', family: family.name, done: index + 1, total, trial }),
       );
       allTrials.push(...search.ranked);
@@ -164,7 +178,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         why: choice.verdict.why,
         trials: search.ranked.map(trialReport),
       };
-      if (!winner || preferred(judged(choice), judged(winner.choice), rule)) winner = { family, choice, search };
+      if (!winner || preferred(judged(choice), judged(winner.choice), rule)) winner = { family, choice };
     }
     if (!winner) {
       throw new Error(
@@ -177,11 +191,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     progress({ stage: 'export', message: `exporting ${winner.family.name}` });
     const report = models[winner.family.name];
     const params = winner.choice.trial.params;
-    // The gate scores the train-only fit of the chosen configuration; the search still holds it when it ranked first.
-    const gateFit =
-      winner.search.best.params === params
-        ? winner.search.best.recommender
-        : recommenderFor(await winner.family.fit(trainWindow, params), trainWindow);
+    // The gate scores the train-only fit of the chosen configuration (PROTOCOL.md, "Comparing two models").
+    const gateFit = recommenderFor(await winner.family.fit(trainWindow, params), trainWindow);
     const written = await exportBundle({
       store: options.store,
       modelName,
@@ -244,6 +255,8 @@ function trialReport(trial: Trial): TrialReport {
   return {
     params: trial.params,
     validation: trial.validation,
+    folds: trial.folds,
+    confirmed: trial.confirmed,
     eligible: trial.verdict.eligible,
     why: trial.verdict.why,
     fit_seconds: trial.fit_seconds,

@@ -7,8 +7,7 @@ import type { PreparedDataset } from '../../data/dataset.ts';
 import { prepareDataset } from '../../data/prepare.ts';
 import { readPrepared } from '../../data/prepared.ts';
 import { fitVelocityTrend } from '../../models/ease/trend.ts';
-import { runTrial } from '../search.ts';
-import { METRIC_ONLY } from '../selection.ts';
+import { fitAndEvaluate } from '../search.ts';
 import { type FitWindow, fitWindow, isoTime, windowItems } from '../window.ts';
 import { easeTrendFamily } from './ease-trend.ts';
 
@@ -78,7 +77,7 @@ describe.skipIf(!source)('EASE + velocity trend on MovieLens 100K matches the re
       expect(stats.mean).toBeCloseTo(expected.trend.mean, 3);
       expect(stats.std).toBeCloseTo(expected.trend.std, 2);
 
-      const trial = await runTrial(easeTrendFamily, F3, window, undefined, METRIC_ONLY);
+      const trial = await fitAndEvaluate(easeTrendFamily, F3, window);
       const user = data.userIds.indexOf(expected.firstWarm.user);
       const ranking = trial.recommender.recommend(user, 10);
       expect([...ranking.items].map((i) => data.movieIds[i])).toEqual(expected.firstWarm.top);
@@ -96,7 +95,7 @@ describe.skipIf(!source)('EASE + velocity trend on MovieLens 100K matches the re
 
   it('serves the same top-100 from a written bundle (itemknn + popularity blend) for every user with fit history', async () => {
     const window = fitWindow(data, 'fit');
-    const trial = await runTrial(easeTrendFamily, F3, window, undefined, METRIC_ONLY);
+    const trial = await fitAndEvaluate(easeTrendFamily, F3, window);
     const { dir } = await writeBundle({
       store: `${temp.dir}/store`,
       modelName: 'ease-trend',

@@ -113,6 +113,7 @@ function trendFamily(name: string, space: SearchSpace): ModelFamily {
     withinMemory: easeWithinMemory,
     fit: fitEaseTrend,
     defaultBudget: 16,
+    defaultFolds: 3,
     tradeoff: WEIGHT_TRADEOFF,
   };
 }

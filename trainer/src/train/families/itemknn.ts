@@ -8,6 +8,7 @@ const NEIGHBOURS = [null, 400, 200, 100, 50, 25];
 
 export const itemKnnFamily: ModelFamily = {
   name: 'itemknn',
+  defaultFolds: 3,
   candidates(budget) {
     return spread(NEIGHBOURS, budget).map((neighbours): Params => ({ neighbours }));
   },
