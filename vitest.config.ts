@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['*/src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts', '**/*.browser.test.ts', '**/*.cluster.test.ts', '**/*.e2e.test.ts'],
           testTimeout: 30_000,
         },

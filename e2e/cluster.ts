@@ -67,9 +67,20 @@ export async function make(targets: string[], env: Record<string, string> = {}):
   return result;
 }
 
-function kubectlBinary(): string {
+/** kubectl as scripts/kube-bins.sh provides it (built, or the one on PATH within the supported skew). */
+export function kubectlBinary(): string {
   const built = path.join(kubeBinDir(), 'kubectl');
   return existsSync(built) ? built : 'kubectl';
+}
+
+export const helmBinary = () => path.join(kubeBinDir(), 'helm');
+
+/** Every file of this name on the hostPath PersistentVolumes make cluster-up offers. */
+export function findOnVolumes(name: string): string[] {
+  const volumes = path.join(clusterDir, 'volumes');
+  return readdirSync(volumes, { recursive: true, encoding: 'utf8' })
+    .filter((file) => path.basename(file) === name)
+    .map((file) => path.join(volumes, file));
 }
 
 /** kubectl against the cluster as its admin; throws with stderr when it fails. */

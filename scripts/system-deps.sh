@@ -9,5 +9,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "recsys: installing Debian packages: ${missing[*]}" >&2
 sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-$sudo_cmd apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Tiers prepare in parallel (make test builds the e2e tier's images in the background): wait for apt's locks.
+wait_lock=(-o DPkg::Lock::Timeout=600)
+$sudo_cmd apt-get "${wait_lock[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -16,7 +16,7 @@ mkdir -p test-output && rm -f test-output/*.json
 e2e_prepare() { RECSYS_KUBE_BUILD_P=2 scripts/kube-bins.sh all >/dev/null && scripts/images/build.sh >/dev/null; }
 e2e_background=""
 if [[ " ${tiers[*]} " == *" e2e "* ]] && [ "$(id -u)" -eq 0 ] && [ ${#tiers[@]} -gt 1 ]; then
-  e2e_prepare >test-output/e2e-prepare.log 2>&1 &
+  { renice -n 10 -p "$BASHPID" >/dev/null; e2e_prepare; } >test-output/e2e-prepare.log 2>&1 &
   e2e_background=$!
 fi
 declare -A seconds status
@@ -29,6 +29,7 @@ prepare_tier() {
     cluster) RECSYS_KUBE_BUILD_P="${RECSYS_KUBE_BUILD_P:-2}" scripts/kube-bins.sh >/dev/null ;;
     e2e)
       if [ "$(id -u)" -ne 0 ]; then echo "the e2e tier runs a node and needs root" >&2; [ "${CI:-}" != true ]; return; fi
+      scripts/system-deps.sh prometheus || return
       if [ -n "$e2e_background" ]; then
         wait "$e2e_background" || { tail -n 40 test-output/e2e-prepare.log >&2; false; }
       else

@@ -10,15 +10,13 @@ log() { echo "cluster-down: $*" >&2; }
 started=$(date +%s)
 BIN="$(ls -d "${RECSYS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/recsys}"/kube/*/bin 2>/dev/null | tail -n1)"
 
-# alive PID: running (a killed process whose parent has not reaped it yet is a zombie, and counts as gone).
-alive() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
 # wait_gone SECONDS PID...: true once none is alive; false when some still are after SECONDS.
 wait_gone() {
   local seconds="$1" pid i left; shift
   for ((i = 0; i <= seconds * 4; i++)); do
     left=""
-    for pid in "$@"; do alive "$pid" && { left=1; break; }; done
+    for pid in "$@"; do pid_running "$pid" && { left=1; break; }; done
     [ -z "$left" ] && return 0
     sleep 0.25
   done
@@ -38,13 +36,13 @@ stop() {
   for name in "$@"; do
     [ -f "$PIDS/$name.pid" ] || continue
     pid="$(cat "$PIDS/$name.pid")"
-    alive "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    pid_running "$pid" && kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
     rm -f "$PIDS/$name.pid"
   done
   [ ${#pids[@]} -gt 0 ] || return 0
   wait_gone 10 "${pids[@]}" && return 0
   for pid in "${pids[@]}"; do
-    alive "$pid" || continue
+    pid_running "$pid" || continue
     log "$(basename "$(readlink "/proc/$pid/exe")") ($pid) did not stop within 10 s of SIGTERM; killing it"
     left+=("$pid")
   done

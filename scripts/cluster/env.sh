@@ -12,7 +12,7 @@ CONTAINERD_ROOT="$CLUSTER_DIR/containerd/root"
 CONTAINERD_STATE="$CLUSTER_DIR/containerd/state"
 SNAPSHOTS=io.containerd.snapshotter.v1.overlayfs
 # Marks which checkout's cluster owns the host's bridges and ports (one cluster per machine).
-OWNER_FILE=/run/recsys-cluster.owner
+OWNER_FILE="${RECSYS_CLUSTER_OWNER_FILE:-/run/recsys-cluster.owner}"
 
 NODE_NAME=recsys-node
 # The node's address lives on a bridge of its own: pods cannot reach a loopback API server, and this kernel has no
@@ -37,4 +37,6 @@ SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridg
   kernel.keys.root_maxbytes net.ipv4.conf.all.route_localnet)
 
 kube_bin_dir() { "$CLUSTER_ROOT/scripts/kube-bins.sh" all; }
-pid_alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+pid_alive() { [ -f "$PIDS/$1.pid" ] && pid_running "$(cat "$PIDS/$1.pid")"; }
+# pid_running PID: the process exists and is not a zombie (killed but not yet reaped counts as gone).
+pid_running() { [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; }

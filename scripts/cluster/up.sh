@@ -18,8 +18,17 @@ if pid_alive kubelet && pid_alive kube-apiserver; then
   log "already running ($CLUSTER_DIR); make cluster-down stops it"
   exit 0
 fi
-if [ -f "$OWNER_FILE" ] && [ "$(cat "$OWNER_FILE")" != "$CLUSTER_DIR" ] && [ -d "$(cat "$OWNER_FILE")/pids" ]; then
-  die "another checkout's cluster ($(cat "$OWNER_FILE")) holds this machine's node bridge and ports; run make cluster-down there first"
+# One cluster per machine (the node bridge, its address and ports). Another checkout's with a live process (a CI
+# run's) goes first: wait for it, bounded. One whose processes are all dead is leftovers: tear them down here.
+owner="$("$HERE/owner.sh")"
+if [ "${owner%% *}" = live ]; then
+  log "another checkout's cluster (${owner#live }) holds this machine's node; waiting up to 20 minutes for it to go"
+  for ((i = 0; i < 240; i++)); do owner="$("$HERE/owner.sh")"; [ "${owner%% *}" = live ] || break; sleep 5; done
+  [ "${owner%% *}" = live ] && die "another checkout's cluster (${owner#live }) is still running; run make cluster-down there first"
+fi
+if [ "${owner%% *}" = stale ]; then
+  log "another checkout's cluster (${owner#stale }) left bridges, mounts or chains behind but no running process; tearing it down"
+  RECSYS_CLUSTER_DIR="${owner#stale }" "$HERE/down.sh" || die "could not tear down ${owner#stale } (see above); run make cluster-down there"
 fi
 # Leftovers of a cluster that did not stop cleanly go first.
 [ -d "$CLUSTER_DIR" ] && "$HERE/down.sh"
@@ -32,6 +41,7 @@ export PATH="$BIN:$PATH"
 kubectl() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
 mkdir -p "$PIDS" "$LOGS" "$CLUSTER_DIR/run" "$CLUSTER_DIR/config"
+echo $$ >"$PIDS/cluster-up.pid" # so another checkout sees a bring-up in progress as live (owner.sh)
 echo "$CLUSTER_DIR" >"$OWNER_FILE"
 trap 'status=$?; if [ $status -ne 0 ]; then log "failed; the logs are in $LOGS (tearing down)"; tail -n 5 "$LOGS"/*.log >&2 || true; "$HERE/down.sh" >&2 || true; fi' EXIT
 

@@ -49,6 +49,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   bodyLimitBytes?: number;
   onServerError?: (err: unknown, requestId: string) => void;
+  /** True once the server is shutting down: GET /ready then answers 503. */
+  isDraining?: () => boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export function createApp(options: AppOptions): Koa {
     .get('/movies/:id', validate('params', movieParams), movieRoute(deps))
     .get('/genres', genresRoute(deps))
     .get('/health', healthRoute(deps.slot, options.staleness))
-    .get('/ready', readyRoute(deps.slot, options.staleness))
+    .get('/ready', readyRoute(deps.slot, options.staleness, options.isDraining))
     .get('/metrics', metricsRoute(deps.metrics))
     .get('/openapi.json', openApiRoute())
     .get('/docs', docsRoute());

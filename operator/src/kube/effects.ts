@@ -12,6 +12,7 @@ import {
   retrainCronJob,
   service,
   servingDeployment,
+  servingDisruptionBudget,
   trainerJob,
   type WorkloadConfig,
 } from './objects.ts';
@@ -58,6 +59,7 @@ export function kubeEffects(context: KubeEffectsContext): RecModelEffects {
       const deployment = servingDeployment(recModel, config, action.version, action);
       await client.createOrPatch(deployment, owned.deployment(deployment.metadata.name));
       await client.createIfAbsent(service(recModel, servingName(name), 'serving', action.port));
+      await client.createIfAbsent(servingDisruptionBudget(recModel));
     },
     runFrontend: async (action) => {
       const deployment = frontendDeployment(recModel, action.port, action.image, 1, config.keysSecret);

@@ -9,6 +9,7 @@ import {
   reportCronJob,
   retrainCronJob,
   servingDeployment,
+  servingDisruptionBudget,
   trainerJob,
 } from './objects.ts';
 
@@ -222,6 +223,19 @@ describe('owned objects', () => {
     expect(deployment.spec.replicas).toBe(3);
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
     expect(container?.readinessProbe.httpGet.path).toBe('/ready');
+  });
+
+  it('a serving pod leaves the Service before it drains, and disruptions take one serving pod at a time', () => {
+    const deployment = servingDeployment(recModel, config, 'v1', recModel.spec.serving);
+    const [container] = containers(deployment.spec.template);
+    const preStop = container?.lifecycle.preStop.sleep.seconds;
+    expect(preStop).toBeGreaterThanOrEqual(5);
+    // preStop, the drain window and in-flight requests all fit in the grace period before SIGKILL.
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStop + 15);
+    const budget = servingDisruptionBudget(recModel);
+    expect(budget.kind).toBe('PodDisruptionBudget');
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: deployment.spec.selector });
+    expect(budget.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'RecModel', controller: true })]);
   });
 
   it('the retrain CronJob runs the same trainer pod as a run, on the spec schedule, never two at once', () => {

@@ -252,7 +252,13 @@ export function servingArgs(
   ];
 }
 
-/** The serving Deployment pinned to one version; a new version rolls out with no unavailable replica. */
+/** How long a deleted serving pod keeps answering before its SIGTERM: endpoint removal reaching every node. */
+const SERVING_PRESTOP_SECONDS = 5;
+
+/**
+ * The serving Deployment pinned to one version; a new version rolls out with no unavailable replica, and each old pod
+ * leaves the Service before it drains (preStop, then SIGTERM: /ready 503, `Connection: close`, in-flight finish).
+ */
 export function servingDeployment(
   recModel: RecModel,
   config: WorkloadConfig,
@@ -281,6 +287,7 @@ export function servingDeployment(
         spec: {
           ...noToken,
           securityContext: podSecurity,
+          terminationGracePeriodSeconds: 30,
           volumes: [
             ...volumes(config),
             ...(config.keysSecret
@@ -301,6 +308,8 @@ export function servingDeployment(
               ports: [{ name: 'http', containerPort: serving.port }],
               // Ready only once the pinned bundle's sha256 checks passed and it is loaded.
               readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
+              // Deleted pods leave the Service's endpoints while this runs, before SIGTERM starts the drain.
+              lifecycle: { preStop: { sleep: { seconds: SERVING_PRESTOP_SECONDS } } },
               livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 20 },
               resources: serving.resources ?? SERVING_RESOURCES,
               securityContext: containerSecurity,
@@ -312,6 +321,19 @@ export function servingDeployment(
           ],
         },
       },
+    },
+  };
+}
+
+/** Voluntary disruptions (a node drain, an eviction) take at most one serving pod at a time. */
+export function servingDisruptionBudget(recModel: RecModel): Manifest {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: metadata(recModel, servingName(recModel.metadata.name), 'serving'),
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: { [RECMODEL_LABEL]: recModel.metadata.name, [ROLE_LABEL]: 'serving' } },
     },
   };
 }

@@ -20,6 +20,10 @@ export class ApiError extends Error {
 export const modelNotReady = (why?: string) =>
   new ApiError(503, 'model_not_ready', why ?? 'no model is loaded yet; wait until GET /ready answers 200 and retry');
 
+/** 503 from /ready once the server is shutting down, so load balancers stop sending it new requests. */
+export const draining = () =>
+  new ApiError(503, 'draining', 'this server is shutting down; send requests to another replica');
+
 /** Genres must be ones the model knows, or the filter would silently match nothing. */
 export function checkGenres(requested: readonly string[] | undefined, known: readonly string[]): void {
   const unknown = (requested ?? []).filter((g) => !known.includes(g));

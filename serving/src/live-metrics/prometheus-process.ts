@@ -14,9 +14,17 @@ export interface PrometheusProcess {
 }
 
 /** A real Prometheus on 127.0.0.1 scraping one target every second, with its TSDB under `dir`. */
-export async function startPrometheus(
+export function startPrometheus(dir: string, target: string, ruleFiles: string[] = []): Promise<PrometheusProcess> {
+  return startPrometheusWith(dir, [`static_configs: [{ targets: ["${target}"] }]`], ruleFiles);
+}
+
+/**
+ * A real Prometheus on 127.0.0.1 whose one scrape job (`recsys-serving`, every second) finds its targets as
+ * `jobConfig` says: YAML lines inside the job (static targets, or Kubernetes service discovery and relabelling).
+ */
+export async function startPrometheusWith(
   dir: string,
-  target: string,
+  jobConfig: string[],
   ruleFiles: string[] = [],
 ): Promise<PrometheusProcess> {
   const port = await freePort();
@@ -30,7 +38,7 @@ export async function startPrometheus(
       `rule_files: [${ruleFiles.map((f) => JSON.stringify(f)).join(', ')}]`,
       'scrape_configs:',
       '  - job_name: recsys-serving',
-      `    static_configs: [{ targets: ["${target}"] }]`,
+      ...jobConfig.map((line) => `    ${line}`),
       '',
     ].join('\n'),
   );

@@ -1,7 +1,7 @@
 import { healthResponse } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
 import { docsPage } from '../api/docs-page.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError, draining } from '../api/errors.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { respond } from '../api/respond.ts';
 import type { ServingMetrics } from '../metrics.ts';
@@ -34,10 +34,16 @@ export function healthRoute(slot: ModelSlot, stale: Staleness = () => null): Mid
 
 /**
  * GET /ready: 200 once a verified bundle and the fold-in state are loaded; 503 before, and 503 while the served
- * version has differed from the registry's Production for longer than the grace period (the readiness probe).
+ * version has differed from the registry's Production for longer than the grace period, and while shutting down
+ * (the readiness probe).
  */
-export function readyRoute(slot: ModelSlot, stale: Staleness = () => null): Middleware {
+export function readyRoute(
+  slot: ModelSlot,
+  stale: Staleness = () => null,
+  isDraining: () => boolean = () => false,
+): Middleware {
   return (ctx) => {
+    if (isDraining()) throw draining();
     slot.require();
     const why = stale();
     if (why) throw new ApiError(503, 'stale_model', why);

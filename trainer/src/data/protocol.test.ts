@@ -74,6 +74,17 @@ describe('PROTOCOL.md steps 1–3 on a hand-made case', () => {
     });
   });
 
+  it('takes posted ids up to 2^31 - 1 without tables that large, keeping ids and their order', () => {
+    // Serving accepts any positive int32 user or movie id; a table indexed by them would take 8 GB.
+    const big = 2 ** 31 - 20;
+    const rows = handMade().map((r) => ({ ...r, user: r.user === 3 ? big + r.user : r.user, movie: r.movie + big }));
+    const { data, summary } = applyProtocol(toRatings(rows), catalogueFor(rows));
+    expect(Array.from(data.movieIds)).toEqual([5, 7, 11, 12, 13, 14].map((m) => m + big));
+    expect(Array.from(data.userIds)).toEqual([1, 2, 4, 5, 6, 7, 8, 9, 10, big + 3]);
+    expect(data.events.user.length).toBe(59);
+    expect(summary.interactions).toEqual({ train: 41, validation: 9, test: 9 });
+  });
+
   it('repeats until stable with iterative', () => {
     const rows = handMade();
     const { data, summary } = applyProtocol(toRatings(rows), catalogueFor(rows), { iterative: true });

@@ -46,9 +46,11 @@ export function applyProtocol(
   given: Partial<Thresholds> = {},
 ): PreparedContent {
   const thresholds = { ...PROTOCOL_THRESHOLDS, ...given };
+  const users = smallIds(ratings.user);
+  const movies = smallIds(ratings.movie);
   const keep = new Uint8Array(ratings.length);
   for (let e = 0; e < ratings.length; e++) keep[e] = ratings.rating[e] >= thresholds.positiveRating ? 1 : 0;
-  applyThresholds(ratings, keep, thresholds);
+  applyThresholds(users.codes, movies.codes, keep, thresholds);
 
   const kept = new Uint32Array(countOnes(keep));
   for (let e = 0, k = 0; e < ratings.length; e++) if (keep[e]) kept[k++] = e;
@@ -60,10 +62,12 @@ export function applyProtocol(
   // Ties keep file order: the comparator falls back to the row position.
   kept.sort((a, b) => ratings.time[a] - ratings.time[b] || a - b);
 
-  const userIds = sortedUnique(ratings.user, kept);
-  const movieIds = sortedUnique(ratings.movie, kept);
-  const userIndex = denseIndex(userIds);
-  const itemIndex = denseIndex(movieIds);
+  const userCodes = sortedUnique(users.codes, kept);
+  const movieCodes = sortedUnique(movies.codes, kept);
+  const userIds = users.decode(userCodes);
+  const movieIds = movies.decode(movieCodes);
+  const userIndex = denseIndex(userCodes);
+  const itemIndex = denseIndex(movieCodes);
   const n = kept.length;
   const events: Events = {
     user: new Uint32Array(n),
@@ -73,8 +77,8 @@ export function applyProtocol(
   };
   for (let k = 0; k < n; k++) {
     const e = kept[k];
-    events.user[k] = userIndex[ratings.user[e]];
-    events.item[k] = itemIndex[ratings.movie[e]];
+    events.user[k] = userIndex[users.codes[e]];
+    events.item[k] = itemIndex[movies.codes[e]];
     events.time[k] = ratings.time[e];
     events.rating[k] = ratings.rating[e];
   }
@@ -126,24 +130,24 @@ export function applyProtocol(
   };
 }
 
-function applyThresholds(ratings: Ratings, keep: Uint8Array, thresholds: Thresholds): void {
+function applyThresholds(user: Uint32Array, movie: Uint32Array, keep: Uint8Array, thresholds: Thresholds): void {
   const { minItemPositives, minUserPositives, iterative } = thresholds;
-  const movieCount = new Uint32Array(maxOf(ratings.movie) + 1);
-  const userCount = new Uint32Array(maxOf(ratings.user) + 1);
+  const movieCount = new Uint32Array(maxOf(movie) + 1);
+  const userCount = new Uint32Array(maxOf(user) + 1);
   for (;;) {
     let dropped = 0;
     movieCount.fill(0);
-    for (let e = 0; e < keep.length; e++) if (keep[e]) movieCount[ratings.movie[e]]++;
+    for (let e = 0; e < keep.length; e++) if (keep[e]) movieCount[movie[e]]++;
     for (let e = 0; e < keep.length; e++) {
-      if (keep[e] && movieCount[ratings.movie[e]] < minItemPositives) {
+      if (keep[e] && movieCount[movie[e]] < minItemPositives) {
         keep[e] = 0;
         dropped++;
       }
     }
     userCount.fill(0);
-    for (let e = 0; e < keep.length; e++) if (keep[e]) userCount[ratings.user[e]]++;
+    for (let e = 0; e < keep.length; e++) if (keep[e]) userCount[user[e]]++;
     for (let e = 0; e < keep.length; e++) {
-      if (keep[e] && userCount[ratings.user[e]] < minUserPositives) {
+      if (keep[e] && userCount[user[e]] < minUserPositives) {
         keep[e] = 0;
         dropped++;
       }
@@ -192,6 +196,24 @@ function genreOneHot(items: ItemMeta[], genres: string[]): Uint8Array {
   return oneHot;
 }
 
+/** Above this, ids are replaced by their rank before id-indexed tables are made (4 bytes per possible id). */
+const SMALL_ID_LIMIT = 1 << 24;
+
+/**
+ * Ids small enough to index tables by: MovieLens's as they are; otherwise (a posted user id may be any positive
+ * int32) their rank among the distinct ids, which keeps their order. `decode` turns codes back into ids.
+ */
+function smallIds(ids: Uint32Array): { codes: Uint32Array; decode: (codes: Uint32Array) => Uint32Array } {
+  if (maxOf(ids) < SMALL_ID_LIMIT) return { codes: ids, decode: (codes) => codes };
+  const distinct = Uint32Array.from(new Set(ids)).sort();
+  const rank = new Map<number, number>();
+  distinct.forEach((id, r) => {
+    rank.set(id, r);
+  });
+  const codes = Uint32Array.from(ids, (id) => rank.get(id) ?? 0);
+  return { codes, decode: (ranks) => Uint32Array.from(ranks, (r) => distinct[r]) };
+}
+
 function sortedUnique(ids: Uint32Array, rows: Uint32Array): Uint32Array {
   const seen = new Uint8Array(maxOf(ids) + 1);
   let count = 0;
@@ -207,7 +229,7 @@ function sortedUnique(ids: Uint32Array, rows: Uint32Array): Uint32Array {
   return unique;
 }
 
-/** id → dense index through an id-indexed table (MovieLens ids are small integers). */
+/** id → dense index through an id-indexed table (ids made small by smallIds). */
 function denseIndex(sortedIds: Uint32Array): Uint32Array {
   const index = new Uint32Array(sortedIds.length ? sortedIds[sortedIds.length - 1] + 1 : 0);
   sortedIds.forEach((id, i) => {
