@@ -40,10 +40,11 @@ deadline=$((started + ${NEWCOMER_TIMEOUT:-1200}))
 while [ "$(date +%s)" -lt "$deadline" ]; do
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "newcomer: make start exited before the system was up; the end of its log:"; tail -20 "$log"
-    echo "0 passed, 1 failed"; exit 1
+    echo "0 passed, 3 failed"; exit 1
   fi
-  if answers "http://127.0.0.1:$api_port/health" && answers "http://127.0.0.1:$site_port/"; then
-    echo "newcomer: /health ready and the site answering after $(( $(date +%s) - started )) s"
+  # /ready, not /health: /health answers 200 (ready: false) while the bundle still loads.
+  if answers "http://127.0.0.1:$api_port/ready" && answers "http://127.0.0.1:$site_port/"; then
+    echo "newcomer: /ready answering and the site answering after $(( $(date +%s) - started )) s"
     up=1
     break
   fi
@@ -56,12 +57,15 @@ fi
 passed=1
 failed=0
 
-# The README's printed block, with this run's ports, is what make start printed.
-sleep 3
+# The README's printed block, with this run's ports, is what make start printed (it may follow /ready by a moment).
 block="$(awk 'tolower($0) ~ /it prints:$/ { after = 1; next } after && /^```$/ { if (inside) exit; inside = 1; next } inside' "$repo/README.md")"
 block="${block//8000/$api_port}"
 block="${block//4321/$site_port}"
-printed="$(cat "$log")"
+for _ in $(seq 60); do
+  printed="$(cat "$log")"
+  [ -n "$block" ] && [[ "$printed" == *"$block"* ]] && break
+  sleep 1
+done
 if [ -z "$block" ] || [[ "$printed" != *"$block"* ]]; then
   echo "newcomer: make start did not print the README's URL block:"; printf '%s\n' "$block"; tail -20 "$log"
   failed=$((failed + 1))

@@ -87,7 +87,7 @@ export function createApp(options: AppOptions): Koa {
   app.use(requestLogging(options.requestLog));
   app.use(cors(options.corsOrigins ?? []));
   app.use(methodGuard(router));
-  app.use(writeAuth(options.apiKeys ?? new ApiKeys({})));
+  app.use(writeAuth(options.apiKeys ?? new ApiKeys({}), router, ['/interactions']));
   app.use(jsonBody(options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT));
   app.use(router.routes());
   // Errors are answered by errorBodies; koa's default handler would print them a second time.

@@ -70,7 +70,7 @@ export interface RunningService extends RunningServer {
 /** Long enough for a normal swap (load + verify) and a retry; a model stuck for longer is reported. */
 export const STALE_GRACE_MS = 120_000;
 
-/** Per API key 500 events/s, per user 10 events/s; bursts up to one full batch (1,000) either way. */
+/** Per API key 500 events/s (burst 5,000), per user 10 events/s (burst one full batch, 1,000). */
 export const DEFAULT_WRITE_LIMITS: WriteLimits = {
   perKey: { perSecond: 500, burst: 5000 },
   perUser: { perSecond: 10, burst: 1000 },

@@ -29,7 +29,11 @@ seccompProfile: { type: RuntimeDefault }
 
 {{- define "recsys.eventsName" -}}{{ printf "%s-events" .Release.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
 
+{{- /* An external engine's password is the user's Secret: the chart creates the Secret only for its own engine. */}}
 {{- define "recsys.eventStreamSecret" -}}
+{{- if and .Values.eventStream.external.url (not .Values.eventStream.existingSecret) -}}
+{{- fail "eventStream.external.url needs eventStream.existingSecret: the name of a Secret in this namespace whose key \"password\" holds that server's password (the chart creates a Secret only for the engine it runs itself)" -}}
+{{- end -}}
 {{- if .Values.eventStream.existingSecret -}}{{ .Values.eventStream.existingSecret }}{{- else -}}{{ printf "%s-event-stream" .Release.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
 {{- end -}}
 

@@ -54,7 +54,7 @@ export function postgresBinDir(): string {
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as Debian's `postgres` user. */
-function asServerUser(): { prefix: string[]; uid?: number; gid?: number } {
+export function asServerUser(): { prefix: string[]; uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return { prefix: [] };
   const ids = spawnSync('id', ['-u', 'postgres']);
   const gids = spawnSync('id', ['-g', 'postgres']);

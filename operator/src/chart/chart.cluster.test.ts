@@ -216,6 +216,11 @@ describe.skipIf(!binaries)('Helm chart', () => {
     );
     // None asked for: no engine, no flags.
     expect(operatorArgs(render()).join(' ')).not.toContain('--event-stream');
+    // An external URL without the Secret that holds its password: the render fails saying what to set, rather than
+    // pointing pods at a Secret no one creates.
+    const missing = helm(['template', 'rs', chart, '--set=eventStream.external.url=postgres://app@db.example:5432/e']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/eventStream\.external\.url needs eventStream\.existingSecret/);
   });
 
   it('helm template | kubectl apply --dry-run=server is accepted by the API server', async () => {

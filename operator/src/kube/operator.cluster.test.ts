@@ -220,7 +220,7 @@ describe.skipIf(!binaries)('RecModel operator against a real API server (audit l
       expect(d.spec.template.spec.containers[0].args).toContain(`--version=${version}`);
       return d;
     });
-    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.replicas).toBe(1);
     await get(`/api/v1/namespaces/${namespace}/services/${servingName('movies')}`);
     await markDeploymentReady(server, namespace, servingName('movies'));
     await waitFor(async () => {

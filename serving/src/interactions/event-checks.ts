@@ -52,21 +52,28 @@ export interface WriteLimits {
   perKey: Rate | null;
   /** Events per second per user id; null: no per-user limit. */
   perUser: Rate | null;
+  /** The clock the buckets refill by, in ms (tests drive it; the default is the monotonic clock). */
+  now?: () => number;
 }
 
-/** The per-key and per-user limits on posted events: a batch is taken whole or refused whole (429 + Retry-After). */
+/**
+ * The per-key and per-user limits on posted events: a batch is refused whole (429 + Retry-After) when over, and only
+ * the events actually stored are charged, after the append, so the documented retry of a 503 is not charged twice
+ * (a retry of a batch already stored is still checked, but charges nothing). Concurrent batches may both pass the check; the buckets then go below zero and the
+ * next batch waits that much longer.
+ */
 export class WriteLimiter {
   readonly #perKey: RateLimiter | null;
   readonly #perUser: RateLimiter | null;
 
   constructor(limits: WriteLimits) {
-    this.#perKey = limits.perKey ? new RateLimiter(limits.perKey, { maxIds: 10_000 }) : null;
-    this.#perUser = limits.perUser ? new RateLimiter(limits.perUser) : null;
+    this.#perKey = limits.perKey ? new RateLimiter(limits.perKey, { maxIds: 10_000, now: limits.now }) : null;
+    this.#perUser = limits.perUser ? new RateLimiter(limits.perUser, { now: limits.now }) : null;
   }
 
-  admit(keyId: string, userIds: readonly number[]): void {
-    const perUser = new Map<number, number>();
-    for (const user of userIds) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+  /** Throws the 429 when the batch is over the key's or a user's rate; takes nothing. */
+  check(keyId: string, userIds: readonly number[]): void {
+    const perUser = countByUser(userIds);
     let wait = this.#perKey?.wait(keyId, userIds.length) ?? 0;
     let limited = wait > 0 ? `API key (${userIds.length} events)` : '';
     for (const [user, count] of perUser) {
@@ -86,7 +93,18 @@ export class WriteLimiter {
         { 'Retry-After': String(seconds) },
       );
     }
-    this.#perKey?.take(keyId, userIds.length);
-    for (const [user, count] of perUser) this.#perUser?.take(user, count);
   }
+
+  /** Charges the events that were stored (one user id each). */
+  charge(keyId: string, userIds: readonly number[]): void {
+    if (userIds.length === 0) return;
+    this.#perKey?.take(keyId, userIds.length);
+    for (const [user, count] of countByUser(userIds)) this.#perUser?.take(user, count);
+  }
+}
+
+function countByUser(userIds: readonly number[]): Map<number, number> {
+  const perUser = new Map<number, number>();
+  for (const user of userIds) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+  return perUser;
 }

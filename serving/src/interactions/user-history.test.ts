@@ -16,7 +16,7 @@ class ScriptedStream implements EventStore {
   async append(rows: EventRow[]): Promise<AppendResult> {
     return { stored: rows, duplicates: 0 };
   }
-  ratingsOf(): Promise<UserRead> {
+  ratingsOf(_userId: number): Promise<UserRead> {
     return new Promise((resolve) => {
       this.pendingRead = resolve;
     });
@@ -62,15 +62,80 @@ describe('fold-in users over a shared event stream', () => {
         ? Promise.reject(new Error('connect ECONNREFUSED'))
         : Promise.resolve({ ratings: [{ movie_id: 5, rating: 5 }], position: 3 });
     const unavailable: unknown[] = [];
-    const history = new UserHistory(stream, { onUnavailable: (err) => unavailable.push(err) });
+    let now = 0;
+    const history = new UserHistory(stream, {
+      onUnavailable: (err) => unavailable.push(err),
+      outageBackoffMs: 5000,
+      now: () => now,
+    });
     const meanwhile = await history.of(7);
     expect(meanwhile.complete).toBe(false);
     expect(meanwhile.any).toBe(false);
     expect(history.holds(7)).toBe(false);
     expect(unavailable).toHaveLength(1);
     down = false;
+    now = 5001;
     const back = await history.of(7);
     expect(back.complete).toBe(true);
     expect(back.liked()).toEqual([5]);
+  });
+});
+
+/** A store whose reads the test counts, fails or leaves hanging. */
+class CountedStore extends ScriptedStream {
+  reads: number[] = [];
+  ratings = new Map<number, UserRead>();
+  mode: 'answer' | 'fail' | 'hang' = 'answer';
+  override ratingsOf(userId: number): Promise<UserRead> {
+    this.reads.push(userId);
+    if (this.mode === 'fail') return Promise.reject(new Error('connect ECONNREFUSED'));
+    if (this.mode === 'hang') return new Promise(() => {});
+    return Promise.resolve(this.ratings.get(userId) ?? { ratings: [], position: 0 });
+  }
+}
+
+describe('reads of users who posted nothing, and reads during an outage', () => {
+  it('does not hold users with no events, so reading many of them neither evicts posters nor re-reads them', async () => {
+    const store = new CountedStore();
+    store.ratings.set(7, { ratings: [{ movie_id: 1, rating: 5 }], position: 1 });
+    const history = new UserHistory(store, { maxUsers: 2 });
+    expect((await history.of(7)).liked()).toEqual([1]);
+    for (let user = 100; user < 200; user++) expect((await history.of(user)).any).toBe(false);
+    for (let user = 100; user < 200; user++) await history.of(user);
+    expect(history.holds(7)).toBe(true);
+    expect(history.users).toBe(1);
+    expect(store.reads.filter((user) => user === 150)).toHaveLength(1);
+  });
+
+  it('reads a user known to be empty again once they post (appended here or streamed from another replica)', async () => {
+    const store = new CountedStore();
+    const history = new UserHistory(store);
+    expect((await history.of(8)).any).toBe(false);
+    store.apply([{ id: 5, user_id: 8, movie_id: 2, rating: 5 }]);
+    store.ratings.set(8, { ratings: [{ movie_id: 2, rating: 5 }], position: 5 });
+    expect((await history.of(8)).liked()).toEqual([2]);
+    expect(store.reads).toEqual([8, 8]);
+  });
+
+  it('after a failed read, answers at once without asking the store until the backoff passes', async () => {
+    const store = new CountedStore();
+    store.mode = 'fail';
+    let now = 0;
+    const history = new UserHistory(store, { outageBackoffMs: 5000, now: () => now });
+    expect((await history.of(1)).complete).toBe(false);
+    for (let user = 2; user < 50; user++) expect((await history.of(user)).complete).toBe(false);
+    expect(store.reads).toEqual([1]);
+    now = 5001;
+    store.mode = 'answer';
+    expect((await history.of(2)).complete).toBe(true);
+  });
+
+  it('answers within the read timeout when the store hangs, and does not queue other reads behind it', async () => {
+    const store = new CountedStore();
+    store.mode = 'hang';
+    const history = new UserHistory(store, { readTimeoutMs: 20 });
+    expect((await history.of(1)).complete).toBe(false);
+    expect((await history.of(2)).complete).toBe(false);
+    expect(store.reads).toEqual([1]);
   });
 });

@@ -45,9 +45,20 @@ export interface UserHistoryOptions {
   onLoad?: () => void;
   /** Told when a user could not be read back (the store is unreachable): the answer goes on without their events. */
   onUnavailable?: (err: unknown) => void;
+  /** Users known to have posted nothing, held apart so that reads of them neither hit the store nor evict posters. */
+  maxEmptyUsers?: number;
+  /** How long a request waits for a read-back before answering without the user's events (the read goes on). */
+  readTimeoutMs?: number;
+  /** After a failed read-back, reads answer at once without the store for this long, then try it again. */
+  outageBackoffMs?: number;
+  /** The clock of the outage backoff (tests drive it). */
+  now?: () => number;
 }
 
 export const DEFAULT_FOLD_IN_USERS = 100_000;
+const DEFAULT_EMPTY_USERS = 10_000;
+const DEFAULT_READ_TIMEOUT_MS = 1000;
+const DEFAULT_OUTAGE_BACKOFF_MS = 5000;
 
 /** A user held in memory: movie → newest rating (oldest first), and the stream position those include. */
 interface Held {
@@ -66,6 +77,12 @@ export class UserHistory {
   readonly #users = new Map<number, Held>();
   /** Users being read back, with the streamed events that arrived meanwhile (applied once the read is in). */
   readonly #loading = new Map<number, { read: Promise<Held | undefined>; arrived: StreamedEvent[] }>();
+  /** Users read back with no events (least recently asked first); an event for one of them drops it. */
+  readonly #empty = new Set<number>();
+  /** Until then the store is taken as down: reads answer from memory at once instead of queueing behind it. */
+  #downUntil = 0;
+  /** Read-backs still pending past the read timeout: while any is, the store is taken as down too. */
+  #overdue = 0;
   readonly #store: EventStore | undefined;
   readonly #streamed: boolean;
   readonly #maxUsers: number;
@@ -92,7 +109,10 @@ export class UserHistory {
     return this.#users.has(userId);
   }
 
-  /** The user's ratings: from memory, else read back from the store (and held again). */
+  /**
+   * The user's ratings: from memory, else read back from the store (and held again if they have any). While the
+   * store is down or slow, the answer comes at once without the user's events (`complete: false`).
+   */
   async of(userId: number): Promise<UserRatings> {
     const held = this.#users.get(userId);
     if (held) {
@@ -101,14 +121,19 @@ export class UserHistory {
       return new UserRatings(held.ratings);
     }
     if (!this.#store) return new UserRatings();
+    if (this.#empty.delete(userId)) {
+      this.#empty.add(userId);
+      return new UserRatings();
+    }
     let loading = this.#loading.get(userId);
     if (!loading) {
+      if (this.#overdue > 0 || this.#now() < this.#downUntil) return new UserRatings(new Map(), false);
       const entry = { read: this.#readBack(this.#store, userId), arrived: [] as StreamedEvent[] };
       this.#loading.set(userId, entry);
       loading = entry;
       void entry.read.finally(() => this.#loading.delete(userId));
     }
-    const read = await loading.read;
+    const read = await this.#within(loading.read);
     return read ? new UserRatings(read.ratings) : new UserRatings(new Map(), false);
   }
 
@@ -119,6 +144,7 @@ export class UserHistory {
       return { stored: rows, duplicates: 0 };
     }
     const result = await this.#store.append(rows);
+    for (const row of result.stored) this.#empty.delete(row.user_id);
     // A shared store's follower applies every stored event, these included, before append resolves.
     if (!this.#streamed) {
       for (const row of result.stored) {
@@ -135,21 +161,47 @@ export class UserHistory {
     try {
       read = await store.ratingsOf(userId, this.#maxPerUser);
     } catch (err) {
+      this.#downUntil = this.#now() + (this.#options.outageBackoffMs ?? DEFAULT_OUTAGE_BACKOFF_MS);
       this.#options.onUnavailable?.(err);
       return undefined;
     }
     this.#options.onLoad?.();
-    const held = this.#hold(userId, new Map(read.ratings.map((r) => [r.movie_id, r.rating])), read.position);
+    const held: Held = { ratings: new Map(read.ratings.map((r) => [r.movie_id, r.rating])), through: read.position };
     // Events stored after the read's snapshot (or appended here meanwhile) that the stream delivered during it.
     for (const event of this.#loading.get(userId)?.arrived ?? []) {
       if (event.id === 0 || event.id > held.through) this.#apply(held, event);
     }
+    if (held.ratings.size > 0) return this.#hold(userId, held.ratings, held.through);
+    this.#empty.add(userId);
+    while (this.#empty.size > (this.#options.maxEmptyUsers ?? DEFAULT_EMPTY_USERS)) {
+      this.#empty.delete(this.#empty.keys().next().value as number);
+    }
     return held;
+  }
+
+  /** The read, or undefined once the read timeout passed (the read goes on, counted overdue until it settles). */
+  #within(read: Promise<Held | undefined>): Promise<Held | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#overdue++;
+        void read.finally(() => this.#overdue--);
+        resolve(undefined);
+      }, this.#options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
+      void read.then((held) => {
+        clearTimeout(timer);
+        resolve(held);
+      });
+    });
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
   }
 
   /** Events from the shared stream, in id order: each changes a held user once (none at or before their read). */
   #applyStreamed(events: StreamedEvent[]): void {
     for (const event of events) {
+      this.#empty.delete(event.user_id);
       const held = this.#users.get(event.user_id);
       if (held) {
         if (event.id > held.through) this.#apply(held, event);

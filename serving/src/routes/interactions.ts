@@ -20,12 +20,15 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
     const model = deps.slot.require();
     const receivedAt = Date.now();
     const times = checkEventTimes(batch, !Array.isArray(body), receivedAt, model.info.data_start);
-    deps.writeLimiter?.admit(
-      String(ctx.state.apiKey ?? ''),
+    const caller = ctx.state.apiKey;
+    if (typeof caller !== 'string') throw new Error('POST /interactions was reached without writeAuth checking a key');
+    deps.writeLimiter?.check(
+      caller,
       batch.map((event) => event.user_id),
     );
     const rows: EventRow[] = batch.map((event, i) => ({
-      event_id: event.event_id ?? `${ctx.state.requestId}#${i}`,
+      // Scoped to the key holder: another client reusing the same X-Request-Id must not make these duplicates.
+      event_id: event.event_id ?? `${caller}:${ctx.state.requestId}#${i}`,
       request_id: ctx.state.requestId,
       received_at: receivedAt,
       user_id: event.user_id,
@@ -49,6 +52,10 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
         { 'Retry-After': '5' },
       );
     }
+    deps.writeLimiter?.charge(
+      caller,
+      stored.map((row) => row.user_id),
+    );
     for (const row of stored) deps.metrics.interactions.inc({ movie: row.in_model ? 'known' : 'unseen' });
     const users = [...new Set(rows.map((r) => r.user_id))];
     const unseen = [...new Set(rows.filter((r) => !r.in_model).map((r) => r.movie_id))];
