@@ -114,7 +114,7 @@ try {
         minutes,
       });
       console.log(
-        `${name}, ${folds === 1 ? 'single split' : `${folds} rolling folds`}: picked ${result.best} — test NDCG@10 ${winner.test['ndcg@10']?.toString().slice(0, 6)}, Jaccard ${(winner.test['jaccard@10'] as number).toFixed(3)}, coverage@100 ${(winner.test['coverage@100'] as number).toFixed(3)}; trending popularity ${trending?.toFixed(4)} (${minutes.toFixed(1)} min, ${load()})`,
+        `${name}, ${folds === 1 ? 'single split' : `${folds} rolling folds`}: picked ${result.best} — test NDCG@10 ${(winner.test['ndcg@10'] as number).toFixed(4)}, Jaccard ${(winner.test['jaccard@10'] as number).toFixed(3)}, coverage@100 ${(winner.test['coverage@100'] as number).toFixed(3)}; trending popularity ${trending?.toFixed(4)} (${minutes.toFixed(1)} min, ${load()})`,
       );
       for (const f of families) {
         console.log(
