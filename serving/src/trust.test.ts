@@ -1,9 +1,9 @@
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RequestLogRow } from '@recsys/core/logs/request-log';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '@recsys/core/testing/fixtures';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth/api-keys.ts';
 import type { EventStore } from './events/event-store.ts';
 import { SqliteEventStore } from './events/sqlite-event-store.ts';
@@ -14,6 +14,10 @@ import { ModelSlot } from './model/slot.ts';
 import { type RunningServer, startServer } from './server.ts';
 import { call, TEST_API_KEY, WRITE_HEADERS } from './testing/http.ts';
 import { syntheticModel } from './testing/synthetic-model.ts';
+
+// Key files and event stores of the tests below; removed with the folder when the file's tests end.
+const scratch = tempDir('recsys-trust-');
+afterAll(() => scratch.cleanup());
 
 /** Who may write and what is accepted: issue 16's findings 1, 3 and 6 against an in-process server. */
 const synthetic = syntheticModel();
@@ -99,7 +103,7 @@ describe('writes need an API key; reads stay open (finding 1)', () => {
   });
 
   it('rotates keys from the file without a restart', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recsys-keys-'));
+    const dir = mkdtempSync(path.join(scratch.dir, 'keys-'));
     const file = path.join(dir, 'keys');
     writeFileSync(file, `# rotated monthly\n${TEST_API_KEY}\n`);
     const api = await start({ apiKeys: new ApiKeys({ file }) });
@@ -113,7 +117,7 @@ describe('writes need an API key; reads stay open (finding 1)', () => {
   });
 
   it('refuses to start with a key file that does not exist or holds a short key, naming it', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recsys-keys-'));
+    const dir = mkdtempSync(path.join(scratch.dir, 'keys-'));
     expect(() => new ApiKeys({ file: path.join(dir, 'missing') })).toThrow(/missing does not exist/);
     writeFileSync(path.join(dir, 'short'), 'abc\n');
     expect(() => new ApiKeys({ file: path.join(dir, 'short') })).toThrow(/line 1 of .*short must be at least 16/);
@@ -170,7 +174,7 @@ describe('posted events are validated before anything is stored (finding 1)', ()
 
 describe('the default event id (from X-Request-Id) belongs to the key holder that sent it', () => {
   it('keeps a different event from another client that reused the request id; a retry by the same key is a duplicate', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recsys-ids-'));
+    const dir = mkdtempSync(path.join(scratch.dir, 'ids-'));
     const store = SqliteEventStore.open(dir, path.join(dir, 'events.sqlite'));
     const other = 'another-client-key-0123';
     const api = await start({
@@ -224,7 +228,7 @@ describe('rate limits per key and per user (finding 1)', () => {
   });
 
   it('charges only what was stored: the documented retry of a 503 is not charged twice', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recsys-retry-'));
+    const dir = mkdtempSync(path.join(scratch.dir, 'retry-'));
     const store = SqliteEventStore.open(dir, path.join(dir, 'events.sqlite'));
     let down = true;
     const flaky: EventStore = {
