@@ -8,6 +8,13 @@ set -uo pipefail
 . "$(dirname "$0")/env.sh"
 log() { echo "cluster-down: $*" >&2; }
 started=$(date +%s)
+# One node per machine: the steps below are host-wide (pod cgroups, KUBE-*/CNI-* chains, the bridges), so never
+# run them while another checkout's cluster is running on it.
+owner="$("$(dirname "$0")/owner.sh")"
+if [ "${owner%% *}" = live ]; then
+  log "the node belongs to the cluster of ${owner#live }, which is running; run make cluster-down there"
+  exit 1
+fi
 BIN="$(ls -d "${RECSYS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/recsys}"/kube/*/bin 2>/dev/null | tail -n1)"
 
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,5 +62,18 @@ describe('owner.sh: whose cluster holds the node', () => {
     recordPid('etcd', deadPid());
     recordPid('kube-apiserver', sleeper.pid ?? 0);
     expect(state()).toBe(`live ${other()}`);
+  });
+
+  it('keeps make cluster-down in this checkout off a node another checkout is running', () => {
+    writeFileSync(ownerFile(), `${other()}\n`);
+    sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    recordPid('kubelet', sleeper.pid ?? 0);
+    const down = spawnSync('bash', [join(import.meta.dirname, 'down.sh')], {
+      env: { ...process.env, RECSYS_CLUSTER_DIR: mine(), RECSYS_CLUSTER_OWNER_FILE: ownerFile() },
+      encoding: 'utf8',
+    });
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain(`the node belongs to the cluster of ${other()}, which is running`);
+    expect(sleeper.exitCode).toBeNull();
   });
 });
