@@ -13,11 +13,15 @@ tiers=("$@")
 mkdir -p test-output && rm -f test-output/*.json
 
 # The e2e tier needs root (a node: bridges, iptables, mounts); elsewhere it is skipped, except under CI.
-e2e_prepare() { RECSYS_KUBE_BUILD_P=2 scripts/kube-bins.sh all >/dev/null && scripts/images/build.sh >/dev/null; }
+E2E_PREPARE='RECSYS_KUBE_BUILD_P=2 scripts/kube-bins.sh all >/dev/null && scripts/images/build.sh >/dev/null'
+e2e_prepare() { bash -c "$E2E_PREPARE"; }
 e2e_background=""
 if [[ " ${tiers[*]} " == *" e2e "* ]] && [ "$(id -u)" -eq 0 ] && [ ${#tiers[@]} -gt 1 ]; then
-  { renice -n 10 -p "$BASHPID" >/dev/null; e2e_prepare; } >test-output/e2e-prepare.log 2>&1 &
+  # In a process group of its own, so a run that ends or is interrupted early stops the builds too (Go, dockerd).
+  setsid bash -c "renice -n 10 -p \$\$ >/dev/null; $E2E_PREPARE" >test-output/e2e-prepare.log 2>&1 &
   e2e_background=$!
+  trap 'kill -- -"$e2e_background" 2>/dev/null' EXIT
+  trap 'exit 130' INT TERM
 fi
 declare -A seconds status
 failed_any=0
