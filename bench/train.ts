@@ -9,11 +9,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ml100kDir } from '../core/src/testing/fixtures.ts';
 import { prepareDataset } from '../trainer/src/data/prepare.ts';
-import { DEFAULT_BUDGET, train } from '../trainer/src/train/train.ts';
+import { train } from '../trainer/src/train/train.ts';
 
 const TARGET_SECONDS = 60;
 const { values } = parseArgs({ options: { budget: { type: 'string' } } });
-const budget = values.budget ? Number(values.budget) : DEFAULT_BUDGET;
+// Without --budget each family searches its own default budget, as a plain `recsys train` does.
+const budget = values.budget === undefined ? undefined : Number(values.budget);
 const source = ml100kDir();
 if (!source) {
   console.error('bench/train: MovieLens 100K not found (../shared/data/ml-100k or RECSYS_ML100K)');
@@ -29,7 +30,8 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const trials = Object.values(result.models).reduce((n, m) => n + m.trials.length, 0);
-  console.log(`recsys train on ml-100k, budget ${budget} per family (${trials} candidates searched on validation)`);
+  const budgets = budget === undefined ? "each family's default budget" : `budget ${budget} per family`;
+  console.log(`recsys train on ml-100k, ${budgets} (${trials} candidates searched on validation)`);
   for (const [name, m] of Object.entries(result.models)) {
     const v = m.validation;
     const t = m.test;
