@@ -86,6 +86,14 @@ describe('the promotion gate window', () => {
     }
   }, 60_000);
 
+  it('refuses to gate on another dataset than the candidate was trained on, naming the folder', async () => {
+    const otherStore = `${scratch.dir}/other-data-store`;
+    const candidate = await train({ data: prepared, store: otherStore, families: ['popularity'], budget: 1 });
+    await expect(
+      promote({ store: otherStore, modelName: 'movies', version: candidate.version, data: earlier }),
+    ).rejects.toThrow(`${earlier} holds another dataset than the one ${candidate.version} was trained on`);
+  });
+
   it('promotes the first version, then retains a worse one and names the failing rule', async () => {
     const promoteStore = `${scratch.dir}/promote-store`;
     const good = await train({ data: prepared, store: promoteStore, families: ['als'], budget: 1 });

@@ -84,10 +84,11 @@ export async function gate(
   }
   const candidateBundle = await openVersion(options.store, options.modelName, options.version);
   const candidate = candidateContender(candidateBundle);
-  const data = readPrepared(gateDataDir(options, candidateBundle));
+  const dataDir = gateDataDir(options, candidateBundle);
+  const data = readPrepared(dataDir);
   if (data.manifest.fingerprint !== candidateBundle.manifest.dataset.fingerprint) {
     throw new Error(
-      `--data ${options.data} is not the dataset ${options.version} was trained on (fingerprint ${data.manifest.fingerprint.slice(0, 12)}… vs ${candidateBundle.manifest.dataset.fingerprint.slice(0, 12)}…)`,
+      `${dataDir} holds another dataset than the one ${options.version} was trained on (fingerprint ${data.manifest.fingerprint.slice(0, 12)}… vs ${candidateBundle.manifest.dataset.fingerprint.slice(0, 12)}…)`,
     );
   }
   if (!current || current === options.version) {
