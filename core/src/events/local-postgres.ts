@@ -157,24 +157,24 @@ export class LocalPostgres {
   }
 
   /** A fast shutdown (SIGINT: open transactions roll back, committed ones are on disk), SIGKILL after 15 s. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || !this.#alive()) return;
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await this.#exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.#shutDown('SIGINT', 15_000);
   }
 
   /**
    * The engine dying at once: an immediate shutdown (SIGQUIT: no checkpoint, every connection cut, crash recovery at
    * the next start), SIGKILL after 10 s.
    */
-  async crash(): Promise<void> {
+  crash(): Promise<void> {
+    return this.#shutDown('SIGQUIT', 10_000);
+  }
+
+  /** Sends `signal`, SIGKILL if the server has not exited after `graceMs`; resolves once it has exited. */
+  async #shutDown(signal: NodeJS.Signals, graceMs: number): Promise<void> {
     const child = this.#child;
     if (!child || !this.#alive()) return;
-    child.kill('SIGQUIT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.#exited;
     clearTimeout(timer);
   }
