@@ -107,6 +107,15 @@ describe('reads of users who posted nothing, and reads during an outage', () => 
     expect(store.reads.filter((user) => user === 150)).toHaveLength(1);
   });
 
+  it('by default remembers every user of an ML-25M-sized model (162,541) as empty, so none is read twice', async () => {
+    const store = new CountedStore();
+    const history = new UserHistory(store);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let user = 1; user <= 162_541; user++) await history.of(user);
+    }
+    expect(store.reads).toHaveLength(162_541);
+  });
+
   it('reads a user known to be empty again once they post (appended here or streamed from another replica)', async () => {
     const store = new CountedStore();
     const history = new UserHistory(store);
