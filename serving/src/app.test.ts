@@ -1,3 +1,4 @@
+import { recommendResponse, similarResponse } from '@recsys/core/api/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from './auth/api-keys.ts';
 import { createServingMetrics } from './metrics.ts';
@@ -429,5 +430,50 @@ describe('without a model', () => {
     } finally {
       await empty.close();
     }
+  });
+});
+
+async function postText(path: string, body: unknown): Promise<{ status: number; type: string | null; text: string }> {
+  const response = await fetch(base + path, {
+    method: 'POST',
+    headers: { ...WRITE_HEADERS, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+}
+
+describe('the hot routes answer joined JSON text', () => {
+  it('prints what JSON.stringify of the zod-checked answer prints, for every /recommend source', async () => {
+    const userId = 777_001;
+    const liked = [10, 40, 70];
+    const posted = await postText(
+      '/interactions',
+      liked.map((movie_id) => ({ user_id: userId, movie_id, rating: 5 })),
+    );
+    expect(posted.status).toBe(201);
+    const answers = [
+      { user_id: synthetic.userIds[3], k: 8 },
+      { user_id: userId, k: 5, genres: ['Drama'] },
+      { user_id: 999_999, k: 4 },
+    ];
+    const sources: string[] = [];
+    for (const body of answers) {
+      const res = await postText('/recommend', body);
+      expect(res.status).toBe(200);
+      expect(res.type).toBe('application/json; charset=utf-8');
+      const parsed = recommendResponse.parse(JSON.parse(res.text));
+      expect(res.text).toBe(JSON.stringify(parsed));
+      sources.push(parsed.source);
+    }
+    expect(sources).toEqual(['personalised', 'fold_in', 'popular']);
+  });
+
+  it('prints /similar the same way, seeds (with titles needing their article moved) and list', async () => {
+    const res = await postText('/similar', { movie_ids: [20, 30, 50], k: 6, year_min: 1990 });
+    expect(res.status).toBe(200);
+    const parsed = similarResponse.parse(JSON.parse(res.text));
+    expect(res.text).toBe(JSON.stringify(parsed));
+    expect(parsed.seeds.map((m) => m.display_title)).toContain('The Movie 2');
+    expect(parsed.recommendations).toHaveLength(6);
   });
 });

@@ -65,6 +65,8 @@ export interface ModelHandle {
   coldStart(k: number, query: ItemQuery): ScoredMovies;
   popular(k: number, window: PopularWindow, query: ItemQuery): ScoredMovies;
   movie(movieId: number): ShownMovie | undefined;
+  /** `movie(movieId)` as JSON text in the API contract's key order, serialised once per model; undefined when unknown. */
+  movieJson(movieId: number): string | undefined;
   /** Title search (case-insensitive substring of either title form), most popular first; all movies when `text` is empty. */
   searchMovies(text: string, genre: string | undefined, limit: number): ShownMovie[];
   /** Movies the user liked in the fit data; none for a user the model was not fit with. */

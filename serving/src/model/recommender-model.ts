@@ -1,3 +1,4 @@
+import { movie as movieSchema } from '@recsys/core/api/schemas';
 import { rowIndices } from '@recsys/core/csr';
 import { naturalTitle } from '@recsys/core/movie-title';
 import type { Ranking } from '@recsys/core/rank';
@@ -41,6 +42,8 @@ export class RecommenderModel implements ModelHandle {
   readonly #userIndex = new Map<number, number>();
   readonly #itemIndex = new Map<number, number>();
   readonly #shown: ShownMovie[];
+  /** Each movie's JSON, made on its first answer (a 200,000-movie catalogue would take seconds up front). */
+  readonly #json: (string | undefined)[];
   /** Both title forms, lower-cased, so "the godfather" and "godfather, the" both find it. */
   readonly #searchText: string[];
   /** Item indices by all-time popularity (best first, ties by movie id): the order of search results. */
@@ -68,6 +71,7 @@ export class RecommenderModel implements ModelHandle {
       this.#itemIndex.set(movieIds[i], i);
     }
     this.#shown = items.map((item) => ({ ...item, display_title: naturalTitle(item.title) }));
+    this.#json = new Array(items.length);
     this.#searchText = this.#shown.map((m) => `${m.title}\n${m.display_title}`.toLowerCase());
     this.#byPopularity = parts.popular.recommendFromLiked(new Uint32Array(0), items.length, {}).items;
     this.foldsIn = canFoldIn(recommender, this.#byPopularity);
@@ -113,6 +117,14 @@ export class RecommenderModel implements ModelHandle {
   movie(movieId: number): ShownMovie | undefined {
     const item = this.#itemIndex.get(movieId);
     return item === undefined ? undefined : this.#shown[item];
+  }
+
+  movieJson(movieId: number): string | undefined {
+    const item = this.#itemIndex.get(movieId);
+    if (item === undefined) return undefined;
+    // Parsed once with the contract's schema: a movie outside it fails its first answer (a 500), as respond() would.
+    this.#json[item] ??= JSON.stringify(movieSchema.parse(this.#shown[item]));
+    return this.#json[item];
   }
 
   searchMovies(text: string, genre: string | undefined, limit: number): ShownMovie[] {

@@ -1,12 +1,11 @@
-import { recommendRequest, recommendResponse } from '@recsys/core/api/schemas';
+import { recommendRequest } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
+import { rankedJson, respondJson } from '../api/answer-json.ts';
 import { checkGenres } from '../api/errors.ts';
-import { respond } from '../api/respond.ts';
 import type { UserRatings } from '../interactions/user-history.ts';
 import { input } from '../middleware/validate.ts';
 import type { ItemQuery, ModelHandle, ScoredMovies } from '../model/handle.ts';
 import { modelRef, type RouteDeps } from './context.ts';
-import { scoredMovies } from './movies-out.ts';
 
 interface Answer {
   source: 'personalised' | 'fold_in' | 'popular';
@@ -41,32 +40,21 @@ export function recommendRoute(deps: RouteDeps): Middleware {
       scores: answer.ranked.scores,
       is_fallback: isFallback,
     };
-    respond(ctx, recommendResponse, {
-      request_id: ctx.state.requestId,
-      user_id: body.user_id,
-      model: modelRef(model),
-      source: answer.source,
-      is_fallback: isFallback,
-      reason: answer.reason,
-      recommendations: withBecause(model, answer, body.user_id, posted.liked()),
-    });
+    respondJson(
+      ctx,
+      `{"request_id":${JSON.stringify(ctx.state.requestId)},"user_id":${body.user_id},"model":${JSON.stringify(modelRef(model))},"source":"${answer.source}","is_fallback":${isFallback},"reason":${JSON.stringify(answer.reason)},"recommendations":${rankedJson(model, answer.ranked, because(model, answer, body.user_id, posted.liked()))}}`,
+    );
   };
 }
 
 /**
- * Each recommended movie with the movie the user liked (fit history or posted since) that explains it; the
- * popular fallback explains nothing.
+ * For each recommended movie, the movie the user liked (fit history or posted since) that explains it; the popular
+ * fallback explains nothing.
  */
-function withBecause(model: ModelHandle, answer: Answer, userId: number, postedLikes: number[]) {
-  const movies = scoredMovies(model, answer.ranked);
-  const because =
-    answer.source === 'popular'
-      ? movies.map(() => null)
-      : model.becauseYouLiked(userId, postedLikes, answer.ranked.movieIds);
-  return movies.map((movie, r) => ({
-    ...movie,
-    because_you_liked: because[r] === null ? null : model.movie(because[r])!,
-  }));
+function because(model: ModelHandle, answer: Answer, userId: number, postedLikes: number[]): (number | null)[] {
+  return answer.source === 'popular'
+    ? new Array(answer.ranked.movieIds.length).fill(null)
+    : model.becauseYouLiked(userId, postedLikes, answer.ranked.movieIds);
 }
 
 function answerFor(model: ModelHandle, posted: UserRatings, userId: number, k: number, query: ItemQuery): Answer {

@@ -1,11 +1,10 @@
-import { similarRequest, similarResponse } from '@recsys/core/api/schemas';
+import { similarRequest } from '@recsys/core/api/schemas';
 import type { Middleware } from 'koa';
+import { movieJson, rankedJson, respondJson } from '../api/answer-json.ts';
 import { ApiError, checkGenres } from '../api/errors.ts';
-import { respond } from '../api/respond.ts';
 import { input } from '../middleware/validate.ts';
 import type { ModelHandle } from '../model/handle.ts';
 import { modelRef, type RouteDeps } from './context.ts';
-import { scoredMovies } from './movies-out.ts';
 
 /** POST /similar: movies like one or more seeds (R19); a seed the model cannot rank is a 404 that says why. */
 export function similarRoute(deps: RouteDeps): Middleware {
@@ -27,12 +26,10 @@ export function similarRoute(deps: RouteDeps): Middleware {
       scores: ranked.scores,
       is_fallback: false,
     };
-    respond(ctx, similarResponse, {
-      request_id: ctx.state.requestId,
-      model: modelRef(model),
-      seeds: seeds.map((id) => model.movie(id)!),
-      recommendations: scoredMovies(model, ranked),
-    });
+    respondJson(
+      ctx,
+      `{"request_id":${JSON.stringify(ctx.state.requestId)},"model":${JSON.stringify(modelRef(model))},"seeds":[${seeds.map((id) => movieJson(model, id)).join(',')}],"recommendations":${rankedJson(model, ranked)}}`,
+    );
   };
 }
 
