@@ -1,6 +1,7 @@
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrepared } from '../data/prepared.ts';
+import type { FlatMetrics } from '../evaluate/report.ts';
 import { syntheticDataset } from '../testing/synthetic.ts';
 import { chooseConfiguration, RECHECKS } from './choose.ts';
 import { popularityFamily } from './families/popularity.ts';
@@ -27,7 +28,13 @@ afterAll(() => scratch.cleanup());
 function counted(): { family: ModelFamily; fits: () => number } {
   let fits = 0;
   return {
-    family: { ...popularityFamily, fit: (window, params) => (fits++, popularityFamily.fit(window, params)) },
+    family: {
+      ...popularityFamily,
+      fit: (window, params) => {
+        fits++;
+        return popularityFamily.fit(window, params);
+      },
+    },
     fits: () => fits,
   };
 }
@@ -35,7 +42,7 @@ function counted(): { family: ModelFamily; fits: () => number } {
 const trial = (window: number | null, eligible: boolean): Trial => ({
   family: 'popularity',
   params: { window },
-  validation: { 'ndcg@10': 0.1 },
+  validation: { 'ndcg@10': 0.1, ci: {} as FlatMetrics['ci'] },
   folds: [],
   verdict: { eligible, why: eligible ? [] : ['top-10 Jaccard 1.000 > 0.1'] },
   confirmed: true,
