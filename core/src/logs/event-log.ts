@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 /** One posted interaction as stored: the next retraining batch (R19). Times in epoch milliseconds / seconds. */
 export interface EventRow {
   /**
-   * The idempotency key: a second event with the same id changes nothing. The client's `event_id`, else
-   * `<X-Request-Id>#<index in the batch>`. Absent in logs written before events carried ids.
+   * The idempotency key: a second event with the same id changes nothing. Scoped to the API key that sent it
+   * (serving/src/interactions/event-ids.ts). Absent in logs written before events carried ids.
    */
   event_id?: string;
   request_id: string;
