@@ -73,9 +73,20 @@ export class EventLog {
     this.#db = db;
   }
 
-  /** Stores the rows in one transaction; returns the rowid of the last one (the log's position after them). */
+  /**
+   * Stores the rows in one transaction; returns the rowid of the last one (the log's position after them). Called
+   * inside a transaction of `connection`, it joins that one (a savepoint): nothing is stored if that one fails.
+   */
   append(rows: EventRow[]): number {
     return this.#insert(rows);
+  }
+
+  /**
+   * The log's connection, for a store that keeps its own tables in a database ATTACHed to it, so that one
+   * transaction writes both (serving's fold-in snapshot).
+   */
+  get connection(): Database.Database {
+    return this.#db;
   }
 
   close(): void {
