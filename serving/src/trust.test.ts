@@ -220,7 +220,22 @@ describe('a client-sent event id belongs to the key holder that sent it', () => 
     const retry = await post(TEST_API_KEY, like(33, synthetic.movieIds[1], { event_id: 'like-1' }));
     expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
     const logged = readEventLogs(dir).rows.filter((e) => e.user_id === 33);
-    expect(logged.map((e) => e.event_id)).toEqual([clientEventId(keyId(TEST_API_KEY), 'like-1')]);
+    expect(logged.map((e) => e.event_id)).toEqual([clientEventId(keyId(TEST_API_KEY), 33, 'like-1')]);
+    await store.close();
+  });
+
+  it("keeps two users' events apart under one key (the site posts every visitor's likes with its own key)", async () => {
+    const dir = mkdtempSync(path.join(scratch.dir, 'shared-key-'));
+    const store = SqliteEventStore.open(dir, logFilePath(dir, 'events'));
+    const api = await start({ apiKeys: new ApiKeys({ env: TEST_API_KEY }), history: new UserHistory(store) });
+    const post = (body: unknown) => call(api.url, 'POST', '/interactions', body, { headers: WRITE_HEADERS });
+    const mine = await post(like(34, synthetic.movieIds[0], { event_id: 'like-1' }));
+    const theirs = await post(like(35, synthetic.movieIds[1], { event_id: 'like-1' }));
+    expect(mine.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(theirs.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await api.history.of(35)).rated()).toEqual([synthetic.movieIds[1]]);
+    const retry = await post(like(35, synthetic.movieIds[1], { event_id: 'like-1' }));
+    expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
     await store.close();
   });
 });

@@ -107,7 +107,7 @@ describe('bounded fold-in state', () => {
       expect(after.body).toMatchObject({ accepted: 0, duplicates: 2 });
       expect((await second.history.of(650_001)).liked()).toEqual([8]);
       expect(readEventLogs(logDir).rows.map((r) => r.event_id)).toEqual(
-        ['like-7', 'like-8', 'dislike-7'].map((id) => clientEventId(keyId(TEST_API_KEY), id)),
+        ['like-7', 'like-8', 'dislike-7'].map((id) => clientEventId(keyId(TEST_API_KEY), 650_001, id)),
       );
     } finally {
       await second.close();

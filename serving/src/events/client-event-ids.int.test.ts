@@ -64,8 +64,8 @@ describe('client-sent event ids on the PostgreSQL event stream', () => {
     expect(victim.body).toMatchObject({ accepted: 1, duplicates: 0 });
     const retry = await post(TEST_API_KEY, { user_id: 51, movie_id: second, rating: 5, event_id: 'like-1' });
     expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
-    expect(await storedFor(51)).toEqual([clientEventId(keyId(TEST_API_KEY), 'like-1')]);
-    expect(await storedFor(50)).toEqual([clientEventId(keyId(SQUATTER_KEY), 'like-1')]);
+    expect(await storedFor(51)).toEqual([clientEventId(keyId(TEST_API_KEY), 51, 'like-1')]);
+    expect(await storedFor(50)).toEqual([clientEventId(keyId(SQUATTER_KEY), 50, 'like-1')]);
   });
 
   it('an id stored unscoped by an older version claims nothing for any key', async () => {
@@ -82,6 +82,6 @@ describe('client-sent event ids on the PostgreSQL event stream', () => {
       event_id: 'like-2',
     });
     expect(posted.body).toMatchObject({ accepted: 1, duplicates: 0 });
-    expect(await storedFor(53)).toEqual([clientEventId(keyId(TEST_API_KEY), 'like-2')]);
+    expect(await storedFor(53)).toEqual([clientEventId(keyId(TEST_API_KEY), 53, 'like-2')]);
   });
 });

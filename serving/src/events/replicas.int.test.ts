@@ -18,7 +18,6 @@ import {
   startReplicas,
 } from '../../test/replicas-load.ts';
 import { keyId } from '../auth/api-keys.ts';
-import { clientEventId } from '../interactions/event-ids.ts';
 import { TEST_API_KEY } from '../testing/http.ts';
 
 const SHAPE = { users: 300, items: 400, perUser: 20, factors: 8 };
@@ -49,10 +48,10 @@ describe('serving replicas that agree through a PostgreSQL event stream', () => 
     await client.connect();
     try {
       const rows = (await client.query('SELECT event_id, id FROM recsys.events ORDER BY id')).rows;
-      // Stored scoped to the test's key; compared as the clients sent them.
-      const scope = clientEventId(keyId(TEST_API_KEY), '');
+      // Stored scoped to the test's key and the event's user; compared as the clients sent them.
+      const unscoped = (id: string) => id.replace(new RegExp(`^${keyId(TEST_API_KEY)} \\d+ `), '');
       return z
-        .array(z.object({ event_id: z.string().transform((id) => id.replace(scope, '')), id: z.coerce.number() }))
+        .array(z.object({ event_id: z.string().transform(unscoped), id: z.coerce.number() }))
         .parse(rows);
     } finally {
       await client.end();

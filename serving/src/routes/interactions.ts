@@ -31,7 +31,7 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
       event_id:
         event.event_id === undefined
           ? defaultEventId(caller, ctx.state.requestId, i)
-          : clientEventId(caller, event.event_id),
+          : clientEventId(caller, event.user_id, event.event_id),
       request_id: ctx.state.requestId,
       received_at: receivedAt,
       user_id: event.user_id,
