@@ -50,9 +50,7 @@ describe('serving replicas that agree through a PostgreSQL event stream', () => 
       const rows = (await client.query('SELECT event_id, id FROM recsys.events ORDER BY id')).rows;
       // Stored scoped to the test's key and the event's user; compared as the clients sent them.
       const unscoped = (id: string) => id.replace(new RegExp(`^${keyId(TEST_API_KEY)} \\d+ `), '');
-      return z
-        .array(z.object({ event_id: z.string().transform(unscoped), id: z.coerce.number() }))
-        .parse(rows);
+      return z.array(z.object({ event_id: z.string().transform(unscoped), id: z.coerce.number() })).parse(rows);
     } finally {
       await client.end();
     }
