@@ -16,6 +16,9 @@ export default defineConfig({
           include: ['*/src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts', '**/*.browser.test.ts', '**/*.cluster.test.ts', '**/*.e2e.test.ts'],
           testTimeout: 30_000,
+          // One unit test failed once in CI and in none of six runs here (fresh clones, idle and loaded): a second
+          // try keeps such a flake from sinking a whole run, and `make test` still names every test that needed it.
+          retry: 1,
         },
       },
       {

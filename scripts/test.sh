@@ -81,5 +81,21 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  // CI keeps only the tail of the output: name each failed test and the first line of why, after the counts.
+  for (const f of fs.readdirSync("test-output").filter((f) => f.endsWith(".json"))) {
+    const r = JSON.parse(fs.readFileSync("test-output/" + f, "utf8"));
+    for (const file of r.testResults ?? []) {
+      for (const t of (file.assertionResults ?? []).filter((t) => t.status === "passed" && t.failureMessages?.length)) {
+        const why = String(t.failureMessages[0]).split("\n")[0].replace(/\x1b\[[0-9;]*m/g, "").slice(0, 300);
+        console.log(`flaky (passed on a retry): ${f.replace(/\.json$/, "")} ${require("node:path").relative(process.cwd(), file.name)} > ${t.fullName}: ${why}`);
+      }
+      const failedTests = (file.assertionResults ?? []).filter((t) => t.status === "failed");
+      if (file.status === "failed" && failedTests.length === 0) failedTests.push({ fullName: "(the file itself)", failureMessages: [file.message ?? ""] });
+      for (const t of failedTests) {
+        const why = String(t.failureMessages?.[0] ?? "").split("\n")[0].replace(/\x1b\[[0-9;]*m/g, "").slice(0, 300);
+        console.log(`failed: ${f.replace(/\.json$/, "")} ${require("node:path").relative(process.cwd(), file.name)} > ${t.fullName}: ${why}`);
+      }
+    }
+  }
 '
 exit $failed_any

@@ -197,7 +197,14 @@ for (const name of args.shapes.split(',')) {
   const result = await train({
     data: prepared,
     store,
-    onProgress: (event) => meter.enter(phaseOf(event)),
+    onProgress: (event) => {
+      meter.enter(phaseOf(event));
+      // A large shape trains for tens of minutes: a line per trial on stderr shows where it is.
+      if (event.stage === 'search') {
+        const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+        process.stderr.write(`  ${minutes} min: ${event.family} trial ${event.done}/${event.total}\n`);
+      }
+    },
   });
   meter.stop();
   const wall = (performance.now() - started) / 1000;

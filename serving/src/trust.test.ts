@@ -1,13 +1,16 @@
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { logFilePath } from '@recsys/core/logs/files';
+import { readEventLogs } from '@recsys/core/logs/read';
 import type { RequestLogRow } from '@recsys/core/logs/request-log';
 import { tempDir } from '@recsys/core/testing/fixtures';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ApiKeys } from './auth/api-keys.ts';
+import { ApiKeys, keyId } from './auth/api-keys.ts';
 import type { EventStore } from './events/event-store.ts';
 import { SqliteEventStore } from './events/sqlite-event-store.ts';
 import type { WriteLimits } from './interactions/event-checks.ts';
+import { clientEventId } from './interactions/event-ids.ts';
 import { UserHistory } from './interactions/user-history.ts';
 import { createServingMetrics, type ServingMetrics } from './metrics.ts';
 import { ModelSlot } from './model/slot.ts';
@@ -192,6 +195,46 @@ describe('the default event id (from X-Request-Id) belongs to the key holder tha
     expect(stranger.body).toMatchObject({ accepted: 1, duplicates: 0 });
     expect((await api.history.of(31)).rated()).toEqual([synthetic.movieIds[1]]);
     const retry = await post(TEST_API_KEY, like(30));
+    expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
+    await store.close();
+  });
+});
+
+describe('a client-sent event id belongs to the key holder that sent it', () => {
+  it('stores both events when two keys send the same id; a retry by the same key is a duplicate', async () => {
+    const dir = mkdtempSync(path.join(scratch.dir, 'client-ids-'));
+    const store = SqliteEventStore.open(dir, logFilePath(dir, 'events'));
+    const other = 'another-client-key-0123';
+    const api = await start({
+      apiKeys: new ApiKeys({ env: `${TEST_API_KEY},${other}` }),
+      history: new UserHistory(store),
+    });
+    const post = (key: string, body: unknown) =>
+      call(api.url, 'POST', '/interactions', body, { headers: { authorization: `Bearer ${key}` } });
+    // The squatter posts first, with the id it guessed the victim will use.
+    const squat = await post(other, like(32, synthetic.movieIds[0], { event_id: 'like-1' }));
+    expect(squat.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    const victim = await post(TEST_API_KEY, like(33, synthetic.movieIds[1], { event_id: 'like-1' }));
+    expect(victim.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await api.history.of(33)).rated()).toEqual([synthetic.movieIds[1]]);
+    const retry = await post(TEST_API_KEY, like(33, synthetic.movieIds[1], { event_id: 'like-1' }));
+    expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
+    const logged = readEventLogs(dir).rows.filter((e) => e.user_id === 33);
+    expect(logged.map((e) => e.event_id)).toEqual([clientEventId(keyId(TEST_API_KEY), 33, 'like-1')]);
+    await store.close();
+  });
+
+  it("keeps two users' events apart under one key (the site posts every visitor's likes with its own key)", async () => {
+    const dir = mkdtempSync(path.join(scratch.dir, 'shared-key-'));
+    const store = SqliteEventStore.open(dir, logFilePath(dir, 'events'));
+    const api = await start({ apiKeys: new ApiKeys({ env: TEST_API_KEY }), history: new UserHistory(store) });
+    const post = (body: unknown) => call(api.url, 'POST', '/interactions', body, { headers: WRITE_HEADERS });
+    const mine = await post(like(34, synthetic.movieIds[0], { event_id: 'like-1' }));
+    const theirs = await post(like(35, synthetic.movieIds[1], { event_id: 'like-1' }));
+    expect(mine.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(theirs.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await api.history.of(35)).rated()).toEqual([synthetic.movieIds[1]]);
+    const retry = await post(like(35, synthetic.movieIds[1], { event_id: 'like-1' }));
     expect(retry.body).toMatchObject({ accepted: 0, duplicates: 1 });
     await store.close();
   });

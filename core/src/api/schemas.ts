@@ -70,7 +70,7 @@ export const interaction = z.strictObject({
     .regex(/^[\x21-\x7e]{1,128}$/, { message: 'expected 1 to 128 printable ASCII characters, no spaces' })
     .optional()
     .describe(
-      'Idempotency key: an event whose id was stored before changes nothing (retry with the same ids). Defaults to <API key id>:<X-Request-Id>#<index in the batch>',
+      'Idempotency key, scoped to the API key: an event whose id this key stored before changes nothing (retry with the same ids); another key may use the same id. Defaults to <API key id>:<X-Request-Id>#<index in the batch>',
     ),
 });
 export type Interaction = z.output<typeof interaction>;

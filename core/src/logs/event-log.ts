@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 /** One posted interaction as stored: the next retraining batch (R19). Times in epoch milliseconds / seconds. */
 export interface EventRow {
   /**
-   * The idempotency key: a second event with the same id changes nothing. The client's `event_id`, else
-   * `<X-Request-Id>#<index in the batch>`. Absent in logs written before events carried ids.
+   * The idempotency key: a second event with the same id changes nothing. Scoped to the API key that sent it
+   * (serving/src/interactions/event-ids.ts). Absent in logs written before events carried ids.
    */
   event_id?: string;
   request_id: string;
@@ -73,9 +73,20 @@ export class EventLog {
     this.#db = db;
   }
 
-  /** Stores the rows in one transaction; returns the rowid of the last one (the log's position after them). */
+  /**
+   * Stores the rows in one transaction; returns the rowid of the last one (the log's position after them). Called
+   * inside a transaction of `connection`, it joins that one (a savepoint): nothing is stored if that one fails.
+   */
   append(rows: EventRow[]): number {
     return this.#insert(rows);
+  }
+
+  /**
+   * The log's connection, for a store that keeps its own tables in a database ATTACHed to it, so that one
+   * transaction writes both (serving's fold-in snapshot).
+   */
+  get connection(): Database.Database {
+    return this.#db;
   }
 
   close(): void {

@@ -1,13 +1,4 @@
-import {
-  appendFileSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -37,23 +28,35 @@ export function readProductionPointer(store: string, modelName: string): string 
 export function writeProductionPointer(store: string, modelName: string, version: string): void {
   const target = productionPointerPath(store, modelName);
   mkdirSync(path.dirname(target), { recursive: true });
+  // The history first, synced: a crash between the two leaves a history line ahead of the pointer (harmless: the
+  // line names a version that exists), never a Production the history does not hold.
+  if (readProductionHistory(store, modelName)[0] !== version) {
+    writeSynced(path.join(store, modelName, PRODUCTION_HISTORY), `${version}\n`, 'a');
+  }
   const temp = `${target}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  writeSynced(temp, `${version}\n`, 'w');
+  renameSync(temp, target);
+}
+
+function writeSynced(file: string, text: string, flags: 'a' | 'w'): void {
+  const fd = openSync(file, flags);
   try {
-    writeSync(fd, `${version}\n`);
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(temp, target);
-  const history = readProductionHistory(store, modelName);
-  if (history[0] !== version) appendFileSync(path.join(store, modelName, PRODUCTION_HISTORY), `${version}\n`);
 }
 
-/** The versions that were Production, newest first (the current one included). */
+/**
+ * The versions that were Production, newest first (the current one included). Only whole lines count: an append
+ * cut short by a crash has no newline, and a torn version name must never be taken for one to open.
+ */
 export function readProductionHistory(store: string, modelName: string): string[] {
   try {
-    return readFileSync(path.join(store, modelName, PRODUCTION_HISTORY), 'utf8')
+    const text = readFileSync(path.join(store, modelName, PRODUCTION_HISTORY), 'utf8');
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line.length > 0)

@@ -1,7 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
 import { startTestApiServer, type TestApiServer } from '../testing/apiserver.ts';
 import { kubeBinaries } from '../testing/kube-binaries.ts';
 
@@ -221,6 +224,78 @@ describe.skipIf(!binaries)('Helm chart', () => {
     const missing = helm(['template', 'rs', chart, '--set=eventStream.external.url=postgres://app@db.example:5432/e']);
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/eventStream\.external\.url needs eventStream\.existingSecret/);
+  });
+
+  it('helm upgrade keeps what a hand-edited keys Secret holds and makes only the keys it lacks', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'recsys-helm-'));
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: path.join(home, 'cache'),
+      HELM_CONFIG_HOME: path.join(home, 'config'),
+      HELM_DATA_HOME: path.join(home, 'data'),
+    };
+    const release = (args: string[]) =>
+      spawnSync(binaries?.helm as string, [...args, `--kubeconfig=${server.kubeconfig}`, '--namespace=upgrade'], {
+        encoding: 'utf8',
+        env,
+      });
+    const secretData = async (name = 'rs-keys') => {
+      const got = await server.kubectl(['--namespace=upgrade', 'get', 'secret', name, '-o', 'json']);
+      expect(got.code, got.stderr).toBe(0);
+      const data = z.object({ data: z.record(z.string(), z.string()) }).parse(JSON.parse(got.stdout)).data;
+      return Object.fromEntries(
+        Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+      );
+    };
+    try {
+      const installed = release(['install', 'rs', chart, '--create-namespace', '--set=eventStream.enabled=true']);
+      expect(installed.status, installed.stderr).toBe(0);
+      const made = await secretData();
+      expect(made['api-keys']).toBe(`${made['site-api-key']}\n`);
+      // By hand: a second write key added (a rotation under way) and the site's key deleted.
+      const rotated = `${made['api-keys']}hand-added-key-0123456789\n`;
+      const edited = await server.kubectl([
+        '--namespace=upgrade',
+        'patch',
+        'secret',
+        'rs-keys',
+        '--type=json',
+        `--patch=${JSON.stringify([
+          { op: 'remove', path: '/data/site-api-key' },
+          { op: 'replace', path: '/data/api-keys', value: Buffer.from(rotated).toString('base64') },
+        ])}`,
+      ]);
+      expect(edited.code, edited.stderr).toBe(0);
+      const stream = await secretData('rs-event-stream');
+      const emptied = await server.kubectl([
+        '--namespace=upgrade',
+        'patch',
+        'secret',
+        'rs-event-stream',
+        '--type=json',
+        `--patch=${JSON.stringify([{ op: 'remove', path: '/data/password' }])}`,
+      ]);
+      expect(emptied.code, emptied.stderr).toBe(0);
+
+      const upgraded = release(['upgrade', 'rs', chart, '--reuse-values']);
+      expect(upgraded.status, upgraded.stderr).toBe(0);
+      const kept = await secretData();
+      expect(kept['session-secret']).toBe(made['session-secret']);
+      expect(kept['site-api-key']).toHaveLength(43);
+      expect(kept['site-api-key']).not.toBe(made['site-api-key']);
+      // Every key that could write still can, and so can the site's new one.
+      expect(kept['api-keys']).toBe(`${rotated}${kept['site-api-key']}\n`);
+      const streamKept = await secretData('rs-event-stream');
+      expect(streamKept.password).toHaveLength(32);
+      expect(streamKept.password).not.toBe(stream.password);
+
+      const again = release(['upgrade', 'rs', chart, '--reuse-values']);
+      expect(again.status, again.stderr).toBe(0);
+      expect(await secretData()).toEqual(kept);
+      expect(await secretData('rs-event-stream')).toEqual(streamKept);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('helm template | kubectl apply --dry-run=server is accepted by the API server', async () => {

@@ -68,7 +68,7 @@ export class ApiKeys {
     for (const key of [...this.#fromEnv, ...this.#fromFile]) if (timingSafeEqual(key, presented)) found = true;
     if (!found)
       throw unauthorized('invalid_api_key', 'the API key is not valid (revoked or mistyped); ask for a current key');
-    return presented.toString('hex').slice(0, 12);
+    return keyIdOf(presented);
   }
 
   #refresh(): void {
@@ -87,6 +87,15 @@ export class ApiKeys {
 
 function unauthorized(code: string, message: string): ApiError {
   return new ApiError(401, code, message, undefined, { 'WWW-Authenticate': 'Bearer realm="recsys"' });
+}
+
+/** A key's identity where it is named (rate limits, stored event ids): a prefix of its digest, never the key. */
+export function keyId(key: string): string {
+  return keyIdOf(digest(key));
+}
+
+function keyIdOf(digested: Buffer): string {
+  return digested.toString('hex').slice(0, 12);
 }
 
 function digest(key: string): Buffer {

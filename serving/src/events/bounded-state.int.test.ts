@@ -5,6 +5,8 @@ import { tempDir } from '@recsys/core/testing/fixtures';
 import { freePort } from '@recsys/core/testing/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCatalogueBundle } from '../../test/catalogue-bundle.ts';
+import { keyId } from '../auth/api-keys.ts';
+import { clientEventId } from '../interactions/event-ids.ts';
 import { serve } from '../serve.ts';
 import { call, TEST_API_KEY, WRITE_HEADERS } from '../testing/http.ts';
 
@@ -104,7 +106,9 @@ describe('bounded fold-in state', () => {
       const after = await call(second.url, 'POST', '/interactions', batch, { headers: WRITE_HEADERS });
       expect(after.body).toMatchObject({ accepted: 0, duplicates: 2 });
       expect((await second.history.of(650_001)).liked()).toEqual([8]);
-      expect(readEventLogs(logDir).rows.map((r) => r.event_id)).toEqual(['like-7', 'like-8', 'dislike-7']);
+      expect(readEventLogs(logDir).rows.map((r) => r.event_id)).toEqual(
+        ['like-7', 'like-8', 'dislike-7'].map((id) => clientEventId(keyId(TEST_API_KEY), 650_001, id)),
+      );
     } finally {
       await second.close();
     }

@@ -9,19 +9,19 @@ import type { AppendResult, EventStore, RestoredState, StoredRating, UserRead } 
 export const SNAPSHOT_FILE = 'fold-in-state.sqlite';
 
 const SNAPSHOT_DDL = `
-CREATE TABLE IF NOT EXISTS user_ratings (
+CREATE TABLE IF NOT EXISTS snapshot.user_ratings (
   user_id INTEGER NOT NULL,
   movie_id INTEGER NOT NULL,
   rating REAL NOT NULL,
   seq INTEGER NOT NULL,
   PRIMARY KEY (user_id, movie_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS user_ratings_by_seq ON user_ratings (user_id, seq);
-CREATE TABLE IF NOT EXISTS applied (
+CREATE INDEX IF NOT EXISTS snapshot.user_ratings_by_seq ON user_ratings (user_id, seq);
+CREATE TABLE IF NOT EXISTS snapshot.applied (
   file TEXT PRIMARY KEY,
   last_rowid INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS event_ids (
+CREATE TABLE IF NOT EXISTS snapshot.event_ids (
   event_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 `;
@@ -37,59 +37,68 @@ const TAIL_BATCH = 10_000;
  * snapshot that folds every log into the newest rating per (user, movie) and remembers each log's applied rowid.
  * A restart applies only the tail written after the snapshot's positions, so its cost is bounded by the snapshot,
  * not by history. A log file SQLite calls corrupt is quarantined and reported, as retraining does.
+ * The snapshot is ATTACHed to the log's connection: an append writes the log and the snapshot in one transaction,
+ * so a failure in either stores nothing and the 503 that follows is true (a retry stores the events once).
  */
 export class SqliteEventStore implements EventStore {
   readonly log: EventLog;
-  readonly #snapshot: Database.Database;
+  readonly #db: Database.Database;
   readonly #upsert: (rows: readonly Rated[], file: string, lastRowid: number) => void;
+  readonly #write: (rows: EventRow[]) => void;
   readonly #ratingsOf: Database.Statement<[number, number], StoredRating>;
   readonly #known: Database.Statement<[string], { found: number }>;
   #seq: number;
 
   readonly #dir: string;
 
-  private constructor(log: EventLog, snapshot: Database.Database, dir: string) {
+  private constructor(log: EventLog, dir: string) {
     this.log = log;
     this.#dir = dir;
-    this.#snapshot = snapshot;
+    const db = log.connection;
+    this.#db = db;
     this.#seq =
-      snapshot.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM user_ratings').get()?.seq ?? 0;
-    const upsert = snapshot.prepare(
-      `INSERT INTO user_ratings (user_id, movie_id, rating, seq) VALUES (?, ?, ?, ?)
+      db.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM snapshot.user_ratings').get()?.seq ?? 0;
+    const upsert = db.prepare(
+      `INSERT INTO snapshot.user_ratings (user_id, movie_id, rating, seq) VALUES (?, ?, ?, ?)
        ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, seq = excluded.seq`,
     );
-    const position = snapshot.prepare(
-      `INSERT INTO applied (file, last_rowid) VALUES (?, ?)
+    const position = db.prepare(
+      `INSERT INTO snapshot.applied (file, last_rowid) VALUES (?, ?)
        ON CONFLICT (file) DO UPDATE SET last_rowid = MAX(last_rowid, excluded.last_rowid)`,
     );
-    const remember = snapshot.prepare('INSERT OR IGNORE INTO event_ids (event_id) VALUES (?)');
-    this.#known = snapshot.prepare<[string], { found: number }>('SELECT 1 AS found FROM event_ids WHERE event_id = ?');
-    this.#upsert = snapshot.transaction((rows: readonly Rated[], file: string, lastRowid: number) => {
+    const remember = db.prepare('INSERT OR IGNORE INTO snapshot.event_ids (event_id) VALUES (?)');
+    this.#known = db.prepare<[string], { found: number }>(
+      'SELECT 1 AS found FROM snapshot.event_ids WHERE event_id = ?',
+    );
+    this.#upsert = db.transaction((rows: readonly Rated[], file: string, lastRowid: number) => {
       for (const row of rows) {
         upsert.run(row.user_id, row.movie_id, row.rating, ++this.#seq);
         if (row.event_id) remember.run(row.event_id);
       }
       position.run(file, lastRowid);
     });
-    this.#ratingsOf = snapshot.prepare<[number, number], StoredRating>(
-      'SELECT movie_id, rating FROM (SELECT movie_id, rating, seq FROM user_ratings WHERE user_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+    // The log is the main database, so at COMMIT its rows are written first: a crash between the two files leaves
+    // the log ahead of the snapshot, which the next start applies as a tail (never a snapshot the log lacks).
+    const logName = path.basename(log.file);
+    this.#write = db.transaction((rows: EventRow[]) => this.#upsert(rows, logName, log.append(rows)));
+    this.#ratingsOf = db.prepare<[number, number], StoredRating>(
+      'SELECT movie_id, rating FROM (SELECT movie_id, rating, seq FROM snapshot.user_ratings WHERE user_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
     );
   }
 
   /** Opens the snapshot in `dir` and starts this process's log `logFile`; `restore()` then applies the tails. */
   static open(dir: string, logFile: string): SqliteEventStore {
-    const snapshot = new Database(path.join(dir, SNAPSHOT_FILE));
-    let log: EventLog | undefined;
+    const log = new EventLog(logFile);
     try {
-      snapshot.pragma('journal_mode = WAL');
-      snapshot.pragma('synchronous = NORMAL');
-      snapshot.pragma('busy_timeout = 5000');
-      snapshot.exec(SNAPSHOT_DDL);
-      log = new EventLog(logFile);
-      return new SqliteEventStore(log, snapshot, dir);
+      const db = log.connection;
+      db.prepare('ATTACH DATABASE ? AS snapshot').run(path.join(dir, SNAPSHOT_FILE));
+      db.pragma('snapshot.journal_mode = WAL');
+      db.pragma('snapshot.synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SNAPSHOT_DDL);
+      return new SqliteEventStore(log, dir);
     } catch (err) {
-      log?.close();
-      snapshot.close();
+      log.close();
       throw err;
     }
   }
@@ -103,10 +112,7 @@ export class SqliteEventStore implements EventStore {
       batch.add(row.event_id);
       return true;
     });
-    if (stored.length > 0) {
-      const lastRowid = this.log.append(stored);
-      this.#upsert(stored, path.basename(this.log.file), lastRowid);
-    }
+    if (stored.length > 0) this.#write(stored);
     return { stored, duplicates: rows.length - stored.length };
   }
 
@@ -116,7 +122,6 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.log.close();
-    this.#snapshot.close();
   }
 
   /**
@@ -125,8 +130,8 @@ export class SqliteEventStore implements EventStore {
    */
   async restore(): Promise<RestoredState> {
     const dir = this.#dir;
-    const positions = this.#snapshot.prepare<[], { file: string; last_rowid: number }>(
-      'SELECT file, last_rowid FROM applied',
+    const positions = this.#db.prepare<[], { file: string; last_rowid: number }>(
+      'SELECT file, last_rowid FROM snapshot.applied',
     );
     const applied = new Map(positions.all().map((r) => [r.file, r.last_rowid]));
     let tailEvents = 0;
@@ -141,7 +146,8 @@ export class SqliteEventStore implements EventStore {
       }
     }
     const users =
-      this.#snapshot.prepare<[], { n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM user_ratings').get()?.n ?? 0;
+      this.#db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM snapshot.user_ratings').get()?.n ??
+      0;
     return { summary: `${tailEvents} events from the log tail; ${users} users`, tailEvents, quarantined };
   }
 

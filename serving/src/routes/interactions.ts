@@ -4,12 +4,13 @@ import type { Middleware } from 'koa';
 import { ApiError } from '../api/errors.ts';
 import { respond } from '../api/respond.ts';
 import { checkEventTimes } from '../interactions/event-checks.ts';
+import { clientEventId, defaultEventId } from '../interactions/event-ids.ts';
 import { input } from '../middleware/validate.ts';
 import { modelRef, type RouteDeps } from './context.ts';
 
 /**
  * POST /interactions (one or a batch): stored in the event log first (the next retraining batch), then used for
- * fold-in at once; an event whose id was stored before changes nothing (counted in `duplicates`). Movies the model has not seen are kept and counted, learnable at the next retrain (R19). The
+ * fold-in at once; an event whose id this key stored before changes nothing (counted in `duplicates`). Movies the model has not seen are kept and counted, learnable at the next retrain (R19). The
  * key was checked before the body was read (writeAuth); times outside the data's span are refused whole (400), and a
  * batch over the per-key or per-user rate is refused whole (429).
  */
@@ -27,8 +28,10 @@ export function interactionsRoute(deps: RouteDeps): Middleware {
       batch.map((event) => event.user_id),
     );
     const rows: EventRow[] = batch.map((event, i) => ({
-      // Scoped to the key holder: another client reusing the same X-Request-Id must not make these duplicates.
-      event_id: event.event_id ?? `${caller}:${ctx.state.requestId}#${i}`,
+      event_id:
+        event.event_id === undefined
+          ? defaultEventId(caller, ctx.state.requestId, i)
+          : clientEventId(caller, event.user_id, event.event_id),
       request_id: ctx.state.requestId,
       received_at: receivedAt,
       user_id: event.user_id,

@@ -44,12 +44,16 @@ export async function chooseConfiguration(
   context: ChoiceContext,
 ): Promise<FamilyChoice> {
   const rejected: string[] = [];
+  // A refit is a full fit on train + validation: the best candidate, when it was re-checked and failed, is kept
+  // rather than fitted a second time for the fallback below.
+  const refits = new Map<Trial, FamilyChoice>();
   for (const trial of ranked.filter((t) => t.confirmed && t.verdict.eligible).slice(0, RECHECKS)) {
     const choice = await refit(family, trial, context);
     if (choice.verdict.eligible) return choice;
+    refits.set(trial, choice);
     rejected.push(`${JSON.stringify(trial.params)}: ${choice.verdict.why.join(', ')}`);
   }
-  const best = await refit(family, ranked[0], context);
+  const best = refits.get(ranked[0]) ?? (await refit(family, ranked[0], context));
   const why = ranked[0].verdict.eligible
     ? rejected
     : [...ranked[0].verdict.why.map((reason) => `validation ${reason}`), ...best.verdict.why];

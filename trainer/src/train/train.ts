@@ -4,7 +4,7 @@ import type { DatasetManifest, PreparedDataset } from '../data/dataset.ts';
 import { prepareDataset } from '../data/prepare.ts';
 import { MANIFEST_FILE, readPrepared } from '../data/prepared.ts';
 import type { Thresholds } from '../data/protocol.ts';
-import { evaluate } from '../evaluate/evaluate.ts';
+import { EVALUATION_USERS, evaluate } from '../evaluate/evaluate.ts';
 import { type FlatMetrics, sliceMetrics, warmMetrics } from '../evaluate/report.ts';
 import { Registry } from '../registry/registry.ts';
 import { trackerForStore } from '../tracking/for-store.ts';
@@ -95,6 +95,8 @@ export interface TrainResult {
   memory_budget: MemoryBudget;
   /** Families left out because no candidate of theirs fits the budget, with the reason. */
   skipped: Record<string, string>;
+  /** The most users one evaluation scores; above it, a fixed sample of them (EVALUATION_USERS). */
+  evaluation_users: number;
 }
 
 export const DEFAULT_MODEL_NAME = 'movies';
@@ -247,6 +249,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       dataset: { dir: data.dir, fingerprint: data.manifest.fingerprint },
       memory_budget: memory,
       skipped,
+      evaluation_users: EVALUATION_USERS,
     };
   } finally {
     registry.close();
