@@ -75,26 +75,26 @@ echo "tier          status   wall time"
 for tier in "${tiers[@]}"; do printf '%-13s %-8s %7.1f s\n' "$tier" "${status[$tier]}" "${seconds[$tier]}"; done
 # One plain closing line summing every tier's vitest results.
 node -e '
-  const fs = require("node:fs"); let passed = 0, failed = 0, skipped = 0;
-  for (const f of fs.readdirSync("test-output").filter((f) => f.endsWith(".json"))) {
-    const r = JSON.parse(fs.readFileSync("test-output/" + f, "utf8"));
+  const fs = require("node:fs"), path = require("node:path");
+  const reports = fs.readdirSync("test-output").filter((f) => f.endsWith(".json"))
+    .map((f) => ({ tier: f.replace(/\.json$/, ""), ...JSON.parse(fs.readFileSync("test-output/" + f, "utf8")) }));
+  let passed = 0, failed = 0, skipped = 0;
+  for (const r of reports) {
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   // CI keeps only the tail of the output: name each failed test and the first line of why, after the counts.
-  for (const f of fs.readdirSync("test-output").filter((f) => f.endsWith(".json"))) {
-    const r = JSON.parse(fs.readFileSync("test-output/" + f, "utf8"));
+  const say = (label, r, file, t) => {
+    const why = String(t.failureMessages?.[0] ?? "").split("\n")[0].replace(/\x1b\[[0-9;]*m/g, "").slice(0, 300);
+    console.log(`${label}: ${r.tier} ${path.relative(process.cwd(), file.name)} > ${t.fullName}: ${why}`);
+  };
+  for (const r of reports) {
     for (const file of r.testResults ?? []) {
-      for (const t of (file.assertionResults ?? []).filter((t) => t.status === "passed" && t.failureMessages?.length)) {
-        const why = String(t.failureMessages[0]).split("\n")[0].replace(/\x1b\[[0-9;]*m/g, "").slice(0, 300);
-        console.log(`flaky (passed on a retry): ${f.replace(/\.json$/, "")} ${require("node:path").relative(process.cwd(), file.name)} > ${t.fullName}: ${why}`);
-      }
-      const failedTests = (file.assertionResults ?? []).filter((t) => t.status === "failed");
+      const tests = file.assertionResults ?? [];
+      for (const t of tests.filter((t) => t.status === "passed" && t.failureMessages?.length)) say("flaky (passed on a retry)", r, file, t);
+      const failedTests = tests.filter((t) => t.status === "failed");
       if (file.status === "failed" && failedTests.length === 0) failedTests.push({ fullName: "(the file itself)", failureMessages: [file.message ?? ""] });
-      for (const t of failedTests) {
-        const why = String(t.failureMessages?.[0] ?? "").split("\n")[0].replace(/\x1b\[[0-9;]*m/g, "").slice(0, 300);
-        console.log(`failed: ${f.replace(/\.json$/, "")} ${require("node:path").relative(process.cwd(), file.name)} > ${t.fullName}: ${why}`);
-      }
+      for (const t of failedTests) say("failed", r, file, t);
     }
   }
 '
