@@ -42,7 +42,6 @@ const TAIL_BATCH = 10_000;
  */
 export class SqliteEventStore implements EventStore {
   readonly log: EventLog;
-  readonly #db: Database.Database;
   readonly #upsert: (rows: readonly Rated[], file: string, lastRowid: number) => void;
   readonly #write: (rows: EventRow[]) => void;
   readonly #ratingsOf: Database.Statement<[number, number], StoredRating>;
@@ -55,7 +54,6 @@ export class SqliteEventStore implements EventStore {
     this.log = log;
     this.#dir = dir;
     const db = log.connection;
-    this.#db = db;
     this.#seq =
       db.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM snapshot.user_ratings').get()?.seq ?? 0;
     const upsert = db.prepare(
@@ -130,7 +128,7 @@ export class SqliteEventStore implements EventStore {
    */
   async restore(): Promise<RestoredState> {
     const dir = this.#dir;
-    const positions = this.#db.prepare<[], { file: string; last_rowid: number }>(
+    const positions = this.log.connection.prepare<[], { file: string; last_rowid: number }>(
       'SELECT file, last_rowid FROM snapshot.applied',
     );
     const applied = new Map(positions.all().map((r) => [r.file, r.last_rowid]));
@@ -146,8 +144,9 @@ export class SqliteEventStore implements EventStore {
       }
     }
     const users =
-      this.#db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM snapshot.user_ratings').get()?.n ??
-      0;
+      this.log.connection
+        .prepare<[], { n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM snapshot.user_ratings')
+        .get()?.n ?? 0;
     return { summary: `${tailEvents} events from the log tail; ${users} users`, tailEvents, quarantined };
   }
 
